@@ -1,0 +1,196 @@
+import { z } from 'zod'
+import { envelopeOf, RawEnvelope } from './envelope.ts'
+import { SweepResultRow } from './results.ts'
+import { SweepParams } from './sweep.ts'
+
+const JobId = z.uuid()
+const Attempt = z.number().int().min(1)
+
+/** An error as it is recorded in the log: a stable code, a message, and whether a retry may help. */
+export const RecordedError = z.object({
+  code: z.string().min(1).max(100),
+  message: z.string().max(2000),
+  retryable: z.boolean(),
+})
+export type RecordedError = z.infer<typeof RecordedError>
+
+/** A client asked for a sweep (current version). */
+export const SweepRequestedV2 = envelopeOf(
+  'SweepRequested',
+  2,
+  z.object({
+    job_id: JobId,
+    params: SweepParams,
+    idempotency_key: z.string().max(255).optional(),
+    requested_by: z.string().max(200).optional(),
+  }),
+)
+/** The first version: SMA only, no strategy, no options. Kept so old logs replay. */
+export const SweepRequestedV1 = envelopeOf(
+  'SweepRequested',
+  1,
+  z.object({
+    job_id: JobId,
+    ticker: z.string(),
+    fast_range: z.tuple([z.number().int(), z.number().int()]),
+    slow_range: z.tuple([z.number().int(), z.number().int()]),
+    step: z.number().int().min(1).optional(),
+    min_trades: z.number().int().min(0).optional(),
+  }),
+)
+
+/** The orchestrator sent a RunSweep command for an attempt. */
+export const SweepDispatched = envelopeOf(
+  'SweepDispatched',
+  1,
+  z.object({ job_id: JobId, attempt: Attempt, command_id: z.string().min(1).max(200) }),
+)
+/** An executor began an attempt. */
+export const SweepStarted = envelopeOf(
+  'SweepStarted',
+  1,
+  z.object({
+    job_id: JobId,
+    attempt: Attempt,
+    executor_id: z.string().max(200),
+    combinations: z.number().int().min(0),
+    bars: z.number().int().min(0),
+  }),
+)
+/** Part of the grid is done. */
+export const SweepProgressed = envelopeOf(
+  'SweepProgressed',
+  1,
+  z.object({ job_id: JobId, attempt: Attempt, done: z.number().int().min(0), total: z.number().int().min(0) }),
+)
+/** A chunk of the results of an attempt (at most RESULTS_CHUNK_SIZE rows, so a message stays small). */
+export const SweepResultsRecorded = envelopeOf(
+  'SweepResultsRecorded',
+  1,
+  z.object({
+    job_id: JobId,
+    attempt: Attempt,
+    chunk: z.number().int().min(0),
+    chunks: z.number().int().min(1),
+    rows: z.array(SweepResultRow),
+  }),
+)
+/** Rows per SweepResultsRecorded event: about 250 KB of JSON, well under NATS' 1 MB payload limit. */
+export const RESULTS_CHUNK_SIZE = 500
+
+/** An attempt finished and all its result chunks are in the log before this event. */
+export const SweepCompleted = envelopeOf(
+  'SweepCompleted',
+  1,
+  z.object({
+    job_id: JobId,
+    attempt: Attempt,
+    total_combinations: z.number().int().min(0),
+    ranked_combinations: z.number().int().min(0),
+    result_chunks: z.number().int().min(0),
+    best: SweepResultRow.nullable(),
+    bnh_return_pct: z.number(),
+    bars: z.number().int().min(0),
+    duration_ms: z.number().min(0),
+    results_uri: z.string().max(2000).nullable(),
+  }),
+)
+/** An attempt failed; the orchestrator decides whether another follows. */
+export const SweepAttemptFailed = envelopeOf(
+  'SweepAttemptFailed',
+  1,
+  z.object({ job_id: JobId, attempt: Attempt, error: RecordedError }),
+)
+/** The job failed for good. */
+export const SweepFailed = envelopeOf(
+  'SweepFailed',
+  1,
+  z.object({
+    job_id: JobId,
+    attempts: z.number().int().min(0),
+    reason: z.string().max(2000),
+    errors: z.array(RecordedError.extend({ attempt: Attempt })),
+  }),
+)
+/** The job was cancelled; it never completes afterwards. */
+export const SweepCancelled = envelopeOf(
+  'SweepCancelled',
+  1,
+  z.object({ job_id: JobId, reason: z.string().max(2000), cancelled_by: z.string().max(200).optional() }),
+)
+
+/** Every current event version, discriminated by `type`. */
+export const SweepEvent = z.discriminatedUnion('type', [
+  SweepRequestedV2,
+  SweepDispatched,
+  SweepStarted,
+  SweepProgressed,
+  SweepResultsRecorded,
+  SweepCompleted,
+  SweepAttemptFailed,
+  SweepFailed,
+  SweepCancelled,
+])
+export type SweepEvent = z.infer<typeof SweepEvent>
+export type SweepEventType = SweepEvent['type']
+export type EventOf<T extends SweepEventType> = Extract<SweepEvent, { type: T }>
+
+/** Events after which a job changes no more. */
+export const TERMINAL_EVENT_TYPES = ['SweepCompleted', 'SweepFailed', 'SweepCancelled'] as const
+
+type Upcaster = (raw: RawEnvelope) => unknown
+
+const v1Defaults = {
+  strategy_type: 'SMA',
+  signal_period: 9,
+  interval: '1d',
+  fee: 0.001,
+  init_cash: 1000,
+  priority: 5,
+  max_attempts: 3,
+} as const
+
+/** Turns older versions into the current one, so domain code only sees the latest. */
+const upcasters: Record<string, Record<number, Upcaster>> = {
+  SweepRequested: {
+    1: (raw) => {
+      const old = SweepRequestedV1.parse(raw)
+      return {
+        ...old,
+        version: 2,
+        data: {
+          job_id: old.data.job_id,
+          params: {
+            ...v1Defaults,
+            ticker: old.data.ticker,
+            fast_range: old.data.fast_range,
+            slow_range: old.data.slow_range,
+            step: old.data.step ?? 1,
+            min_trades: old.data.min_trades ?? 50,
+          },
+        },
+      }
+    },
+  },
+}
+
+/** Error raised when bytes from the log are not an event this version understands. */
+export class InvalidEventError extends Error {
+  readonly code = 'INVALID_EVENT'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'InvalidEventError'
+  }
+}
+
+/** Parses any stored version of an event into the current one. */
+export function parseEvent(input: unknown): SweepEvent {
+  const raw = RawEnvelope.safeParse(input)
+  if (!raw.success) throw new InvalidEventError(`not an event envelope: ${raw.error.message}`)
+  const upcast = upcasters[raw.data.type]?.[raw.data.version]
+  const current = upcast ? upcast(raw.data) : raw.data
+  const parsed = SweepEvent.safeParse(current)
+  if (!parsed.success)
+    throw new InvalidEventError(`invalid ${raw.data.type} v${raw.data.version}: ${parsed.error.message}`)
+  return parsed.data
+}

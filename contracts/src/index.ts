@@ -1,0 +1,7 @@
+export * from './names.ts'
+export * from './sweep.ts'
+export * from './results.ts'
+export * from './envelope.ts'
+export * from './events.ts'
+export * from './commands.ts'
+export * from './http.ts'
