@@ -1,0 +1,230 @@
+import {
+  AckPolicy,
+  connect,
+  DeliverPolicy,
+  DiscardPolicy,
+  headers as natsHeaders,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type MsgHdrs,
+  type NatsConnection,
+  type StreamConfig,
+} from 'nats'
+import { CONSUMERS, type Names } from '@zixly/contracts'
+import { ConcurrencyError, DependencyUnavailable } from './errors.ts'
+import { where } from './config.ts'
+
+export type { JetStreamClient, JetStreamManager, NatsConnection }
+
+/** Connects to NATS, or fails with one line saying where it looked. */
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: url.split(','),
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      timeout: 3000,
+    })
+  } catch (err) {
+    throw new DependencyUnavailable('NATS', where(url), err)
+  }
+}
+
+/** How long the server remembers a Nats-Msg-Id to drop a retried publish. */
+export const DUPLICATE_WINDOW_MS = 10 * 60_000
+
+/** The streams, declared as code. */
+export function streamConfigs(n: Names): Array<Partial<StreamConfig> & { name: string }> {
+  return [
+    {
+      name: n.eventsStream,
+      subjects: [n.eventSubjects],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      max_msgs_per_subject: -1,
+      allow_direct: true,
+    },
+    {
+      name: n.commandsStream,
+      subjects: [n.commandSubjects],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    },
+  ]
+}
+
+/** Settings of the executors' pull consumer, shared by its declaration and its shell. */
+export interface ExecutorConsumerSettings {
+  ackWaitMs: number
+  maxDeliver: number
+  maxAckPending: number
+}
+export const DEFAULT_EXECUTOR_CONSUMER: ExecutorConsumerSettings = {
+  ackWaitMs: 30_000,
+  maxDeliver: 5,
+  maxAckPending: 64,
+}
+
+/** Every durable consumer, declared as code: stream name → consumer configs. */
+export function consumerConfigs(
+  n: Names,
+  executor: ExecutorConsumerSettings = DEFAULT_EXECUTOR_CONSUMER,
+): Array<{ stream: string; config: Partial<ConsumerConfig> & { durable_name: string } }> {
+  const onEvents = (durable: string, extra: Partial<ConsumerConfig> = {}) => ({
+    stream: n.eventsStream,
+    config: {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: n.eventSubjects,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 1000,
+      ...extra,
+    },
+  })
+  return [
+    onEvents(CONSUMERS.orchestrator, { max_ack_pending: 1 }),
+    onEvents(CONSUMERS.projector, { ack_policy: AckPolicy.All, max_ack_pending: 20_000 }),
+    onEvents(CONSUMERS.notifier),
+    {
+      stream: n.commandsStream,
+      config: {
+        durable_name: CONSUMERS.executor,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: n.commandSubjects,
+        ack_wait: nanos(executor.ackWaitMs),
+        max_deliver: executor.maxDeliver,
+        max_ack_pending: executor.maxAckPending,
+      },
+    },
+  ]
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { code?: unknown; api_error?: { err_code?: number } }
+  return e.code === '404' || e.api_error?.err_code === 10059 || e.api_error?.err_code === 10014
+}
+
+/** Creates or updates every stream and durable consumer; safe to run on every start. */
+export async function ensureJetStream(
+  nc: NatsConnection,
+  n: Names,
+  executor?: ExecutorConsumerSettings,
+): Promise<JetStreamManager> {
+  const jsm = await nc.jetstreamManager()
+  for (const cfg of streamConfigs(n)) {
+    try {
+      await jsm.streams.info(cfg.name)
+      await jsm.streams.update(cfg.name, cfg)
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+      await jsm.streams.add(cfg)
+    }
+  }
+  for (const { stream, config } of consumerConfigs(n, executor)) {
+    try {
+      await jsm.consumers.info(stream, config.durable_name)
+      await jsm.consumers.update(stream, config.durable_name, config)
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+      await jsm.consumers.add(stream, config)
+    }
+  }
+  return jsm
+}
+
+/** Deletes the streams of a namespace (tests clean up with it). */
+export async function deleteJetStream(nc: NatsConnection, n: Names): Promise<void> {
+  const jsm = await nc.jetstreamManager()
+  for (const cfg of streamConfigs(n)) {
+    try {
+      await jsm.streams.delete(cfg.name)
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+    }
+  }
+}
+
+export interface AppendOptions {
+  /** Fail unless the subject's last message has this stream sequence (0 = the subject is empty). */
+  expectedLastSubjectSeq?: number
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
+
+/** Appends one message with `Nats-Msg-Id` = its id; returns its stream sequence. */
+export async function appendMessage(
+  js: JetStreamClient,
+  subject: string,
+  message: { id: string },
+  opts: AppendOptions = {},
+): Promise<{ seq: number; duplicate: boolean }> {
+  let hdrs: MsgHdrs | undefined
+  if (opts.headers) {
+    hdrs = natsHeaders()
+    for (const [k, v] of Object.entries(opts.headers)) hdrs.set(k, v)
+  }
+  try {
+    const ack = await js.publish(subject, JSON.stringify(message), {
+      msgID: message.id,
+      timeout: opts.timeoutMs ?? 5000,
+      ...(opts.expectedLastSubjectSeq === undefined
+        ? {}
+        : { expect: { lastSubjectSequence: opts.expectedLastSubjectSeq } }),
+      ...(hdrs ? { headers: hdrs } : {}),
+    })
+    return { seq: ack.seq, duplicate: ack.duplicate }
+  } catch (err) {
+    const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code
+    if (code === 10071) throw new ConcurrencyError(`${subject}: ${(err as Error).message}`, { cause: err })
+    throw err
+  }
+}
+
+/** The stream sequence and payload of the last message on a subject, or null when it has none. */
+export async function lastOnSubject(
+  jsm: JetStreamManager,
+  stream: string,
+  subject: string,
+): Promise<{ seq: number; data: unknown } | null> {
+  try {
+    const m = await jsm.streams.getMessage(stream, { last_by_subj: subject })
+    return { seq: m.seq, data: m.json() }
+  } catch (err) {
+    if (isNotFound(err) || /no message found/i.test((err as Error).message)) return null
+    throw err
+  }
+}
+
+/** Every message of one subject in order (an ordered consumer read to the end). */
+export async function readSubject(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  stream: string,
+  subject: string,
+): Promise<Array<{ seq: number; data: unknown; time: Date }>> {
+  const last = await lastOnSubject(jsm, stream, subject)
+  if (!last) return []
+  const consumer = await js.consumers.get(stream, { filterSubjects: [subject] })
+  const out: Array<{ seq: number; data: unknown; time: Date }> = []
+  while (out.length === 0 || out[out.length - 1]!.seq < last.seq) {
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 })
+    let got = 0
+    for await (const m of batch) {
+      got++
+      out.push({ seq: m.seq, data: m.json(), time: new Date(Math.floor(m.info.timestampNanos / 1e6)) })
+      if (m.seq >= last.seq) break
+    }
+    if (got === 0) break
+  }
+  return out
+}
