@@ -1,0 +1,5 @@
+export * from './csv.ts'
+export * from './errors.ts'
+export * from './sources.ts'
+export * from './market-data.ts'
+export * from './config.ts'
