@@ -1,0 +1,20 @@
+import type { SweepParams, SweepResultRow } from '@zixly/contracts'
+
+/** A sweep whose inputs are loaded and checked; running it does the work. */
+export interface PreparedSweep {
+  readonly bars: number
+  readonly combinations: number
+  run(opts: { signal: AbortSignal; onProgress: (done: number, total: number) => void }): Promise<SweepOutcome>
+}
+
+export interface SweepOutcome {
+  readonly rows: SweepResultRow[]
+  readonly bnhReturnPct: number
+}
+
+/** A Trading-API adapter: the bundled engine in-process, or a Trading-API-compatible server over HTTP. */
+export interface SweepRunner {
+  readonly name: string
+  prepare(params: SweepParams, signal: AbortSignal): Promise<PreparedSweep>
+  close(): Promise<void>
+}

@@ -1,0 +1,67 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { Names } from '@zixly/contracts'
+import { runChecks, type Check, type JetStreamClient, type JetStreamManager, type Logger, type Metrics } from '@zixly/platform'
+import { errorHandler, sendProblem } from './problem.ts'
+import type { IdempotencyStore } from './idempotency.ts'
+import type { ReadModel } from './read-model.ts'
+import { openApiDocument } from './openapi.ts'
+import { jobRoutes } from './routes/jobs.ts'
+import { sweepRoutes } from './routes/sweeps.ts'
+
+/** Everything ingest needs, passed in: the shell (main.ts) connects, tests build their own. */
+export interface IngestDeps {
+  js: JetStreamClient
+  jsm: JetStreamManager
+  names: Names
+  readModel: ReadModel
+  idempotency: IdempotencyStore
+  metrics: Metrics
+  checks: Check[]
+  now: () => Date
+  /** The tenant a request acts for. */
+  tenantOf: (req: FastifyRequest) => string
+  /** Whether market data exists for a ticker; unknown tickers are a 400 here, not a failure later. */
+  knownTicker?: (ticker: string, interval: '1d' | '1h') => Promise<boolean>
+  logger?: Logger
+  bodyLimit?: number
+}
+
+/** The ingest HTTP app, as one fastify instance; `main.ts` only listens and closes. */
+export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    disableRequestLogging: true,
+    requestIdHeader: 'x-request-id',
+  })
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`))
+  // Any body that is not JSON is a 400 naming the problem, whatever its content type says.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => {
+    const err = Object.assign(new Error('the body must be JSON (Content-Type: application/json)'), {
+      statusCode: 400,
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    })
+    done(err, undefined)
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
+
+  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/ready', async (_req, reply) => {
+    const r = await runChecks(deps.checks)
+    return reply.code(r.status === 'ready' ? 200 : 503).send(r)
+  })
+  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()))
+  const openapi = openApiDocument()
+  app.get('/openapi.json', async () => openapi)
+
+  sweepRoutes(app, deps)
+  jobRoutes(app, deps)
+  return app
+}

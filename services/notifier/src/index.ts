@@ -1,0 +1,1 @@
+export { startNotifier, logChannel, type Channel } from './shell.ts'
