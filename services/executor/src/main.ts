@@ -1,5 +1,5 @@
 import { names } from '@zixly/contracts'
-import { createMarketData } from '@zixly/market-data'
+import { createMarketData, MarketDataConfig, marketDataOptions } from '@zixly/market-data'
 import {
   BaseConfig,
   connectNats,
@@ -17,12 +17,12 @@ import { z } from 'zod'
 import { inProcessRunner } from './adapters/inprocess.ts'
 import { startExecutor } from './shell.ts'
 
-const Config = BaseConfig.extend({
+const Config = BaseConfig.extend(MarketDataConfig.shape).extend({
   EXECUTOR_PORT: z.coerce.number().int().min(0).default(3012),
   EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   EXECUTOR_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   EXECUTOR_ID: z.string().default(`${hostname()}-${process.pid}`),
-  MARKET_DATA_URL: z.string().optional(),
+  EXECUTOR_STOP_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 })
 
 runMain('executor', async () => {
@@ -32,7 +32,8 @@ runMain('executor', async () => {
   const nc = await connectNats(config.NATS_URL, 'executor')
   await ensureJetStream(nc, n)
   const metrics = createMetrics('executor')
-  const marketData = createMarketData(config.MARKET_DATA_URL)
+  const md = marketDataOptions(config)
+  const marketData = createMarketData(md.source, md.deps)
   const runner = inProcessRunner({ marketData, ...(config.EXECUTOR_WORKERS ? { workers: config.EXECUTOR_WORKERS } : {}) })
   const executor = await startExecutor({
     nc,
@@ -43,6 +44,7 @@ runMain('executor', async () => {
     executorId: config.EXECUTOR_ID,
     concurrency: config.EXECUTOR_CONCURRENCY,
     ackWaitMs: DEFAULT_EXECUTOR_CONSUMER.ackWaitMs,
+    stopGraceMs: config.EXECUTOR_STOP_GRACE_MS,
   })
   const health = await startHealthServer({
     port: config.EXECUTOR_PORT,

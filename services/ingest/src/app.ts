@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Names } from '@zixly/contracts'
 import { runChecks, type Check, type JetStreamClient, type JetStreamManager, type Logger, type Metrics } from '@zixly/platform'
 import { errorHandler, sendProblem } from './problem.ts'
@@ -31,7 +31,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
   })
   app.setErrorHandler(errorHandler)

@@ -11,12 +11,13 @@ import {
   onShutdown,
   runMain,
 } from '@zixly/platform'
+import { createMarketData, MarketDataConfig, marketDataOptions } from '@zixly/market-data'
 import { z } from 'zod'
 import { buildApp } from './app.ts'
 import { idempotencyStore } from './idempotency.ts'
 import { readModel } from './read-model.ts'
 
-const Config = BaseConfig.extend({
+const Config = BaseConfig.extend(MarketDataConfig.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(86_400).default(7 * 86_400),
@@ -31,6 +32,8 @@ runMain('ingest', async () => {
   const redis = await connectRedis(config.REDIS_URL)
   const jsm = await ensureJetStream(nc, n)
   const metrics = createMetrics('ingest')
+  const md = marketDataOptions(config)
+  const marketData = createMarketData(md.source, md.deps)
   const app = await buildApp({
     js: nc.jetstream(),
     jsm,
@@ -41,6 +44,7 @@ runMain('ingest', async () => {
     logger,
     now: () => new Date(),
     tenantOf: () => config.DEFAULT_TENANT_ID,
+    knownTicker: (ticker, interval) => marketData.has(ticker, interval),
     checks: [
       { name: 'nats', check: () => nc.flush() },
       { name: 'postgres', check: () => pool.query('SELECT 1') },

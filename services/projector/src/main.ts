@@ -15,7 +15,10 @@ import { z } from 'zod'
 import { migrateReadModels } from './migrate.ts'
 import { startProjector } from './shell.ts'
 
-const Config = BaseConfig.extend({ PROJECTOR_PORT: z.coerce.number().int().min(0).default(3013) })
+const Config = BaseConfig.extend({
+  PROJECTOR_PORT: z.coerce.number().int().min(0).default(3013),
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+})
 
 runMain('projector', async () => {
   const config = loadConfig(Config)
@@ -27,7 +30,7 @@ runMain('projector', async () => {
   const applied = await migrateReadModels(pool, config.PG_SCHEMA)
   if (applied.length > 0) logger.info({ applied }, 'migrations applied')
   const metrics = createMetrics('projector')
-  const projector = await startProjector({ nc, pool, names: n, logger, metrics })
+  const projector = await startProjector({ nc, pool, names: n, logger, metrics, batchSize: config.PROJECTOR_BATCH_SIZE })
   const health = await startHealthServer({
     port: config.PROJECTOR_PORT,
     registry: metrics.registry,

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, makes sure the services answer, runs every test tier with
+// vitest, and ends with one line `N passed, N failed` read from vitest's JSON report.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ensureDeps } from './ensure-deps.mjs'
+import { ensureInfrastructure } from './infra.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const report = join(root, '.zixly', 'test-report.json')
+
+ensureDeps()
+try {
+  await ensureInfrastructure({ log: (l) => console.log(`[zixly] ${l}`) })
+} catch (err) {
+  console.error(`[zixly] cannot run the integration tests:\n${err.message}`)
+  console.log('0 passed, 1 failed')
+  process.exit(1)
+}
+
+mkdirSync(dirname(report), { recursive: true })
+rmSync(report, { force: true })
+const args = ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
+const run = spawnSync('pnpm', args, { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' } })
+
+let passed = 0
+let failed = 0
+let skipped = 0
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'))
+  passed = r.numPassedTests
+  failed = r.numFailedTests
+  skipped = r.numPendingTests + (r.numTodoTests ?? 0)
+  // A file that fails to load counts as a failure even though no test in it ran.
+  failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length
+} else {
+  failed = 1
+}
+const status = run.status === 0 && failed === 0 ? 0 : 1
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(status)

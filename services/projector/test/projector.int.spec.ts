@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { AckPolicy, DeliverPolicy } from 'nats'
+import { CONSUMERS } from '@zixly/contracts'
+import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
+import { spawnService } from '../../../test/support/process.ts'
+import { readCheckpoint, startProjector, type ChangeNotice } from '../src/index.ts'
+import { appendAll, lifecycle } from './fixtures.ts'
+
+const JOBS = 400
+const EVENTS = JOBS * 5
+let env: TestEnv
+
+beforeAll(async () => {
+  env = await isolatedEnv('projector')
+  const events = Array.from({ length: JOBS }, (_, i) => lifecycle(randomUUID(), i % 2 ? 'acme' : 'globex', Date.UTC(2026, 0, 1) + i * 10_000)).flat()
+  await appendAll(env.nc.jetstream(), env.names, events)
+})
+afterAll(async () => {
+  await env?.cleanup()
+})
+
+const count = async (table: string) => Number((await env.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
+
+/** Every read-model table as text, in a stable order (the checkpoint's own timestamp left out). */
+async function dump(): Promise<string> {
+  const tables = ['tenants', 'pipeline_jobs', 'job_attempts', 'trading_sweep_results', 'job_events']
+  const parts: string[] = []
+  for (const t of tables) {
+    const r = await env.pool.query(`SELECT * FROM ${t} ORDER BY 1, 2`)
+    parts.push(`${t}:${JSON.stringify(r.rows)}`)
+  }
+  return parts.join('\n')
+}
+
+describe('projector', () => {
+  it('stops on SIGTERM after its current batch and resumes from its durable consumer with nothing lost or applied twice', async () => {
+    const first = await spawnService('projector', { ...env.env, PROJECTOR_BATCH_SIZE: '20' })
+    await eventually(async () => ((await readCheckpoint(env.pool)) > 100 ? true : undefined), 20_000, 10)
+    first.kill('SIGTERM')
+    expect((await first.exited).code).toBe(0)
+    const stoppedAt = await readCheckpoint(env.pool)
+    expect(stoppedAt).toBeGreaterThan(0)
+    expect(stoppedAt).toBeLessThan(EVENTS)
+    // The checkpoint moved in the same transaction as the rows: exactly the events up to it are applied.
+    expect(await count('job_events')).toBe(stoppedAt)
+
+    const second = await spawnService('projector', env.env)
+    await eventually(async () => ((await readCheckpoint(env.pool)) === EVENTS ? true : undefined), 30_000)
+    second.kill('SIGTERM')
+    await second.exited
+    expect(await count('job_events')).toBe(EVENTS)
+    expect(await count('pipeline_jobs')).toBe(JOBS)
+    expect(await count('trading_sweep_results')).toBe(JOBS * 2)
+    expect(Number((await env.pool.query(`SELECT count(*) AS n FROM pipeline_jobs WHERE status = 'COMPLETED'`)).rows[0].n)).toBe(JOBS)
+  })
+
+  it('changes nothing when the whole log is applied a second time', async () => {
+    const before = await dump()
+    await env.pool.query(`UPDATE projection_checkpoints SET seq = 0`)
+    const jsm = await env.nc.jetstreamManager()
+    await jsm.consumers.delete(env.names.eventsStream, CONSUMERS.projector)
+    await jsm.consumers.add(env.names.eventsStream, {
+      durable_name: CONSUMERS.projector,
+      ack_policy: AckPolicy.All,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: env.names.eventSubjects,
+    })
+    const notices: ChangeNotice[] = []
+    const sub = env.nc.subscribe(env.names.allChangesSubject, { callback: (_e, m) => notices.push(m.json<ChangeNotice>()) })
+    const projector = await startProjector({ nc: env.nc, pool: env.pool, names: env.names, logger: env.logger })
+    await eventually(async () => (projector.checkpoint === EVENTS ? true : undefined), 30_000)
+    await projector.stop()
+    sub.unsubscribe()
+    expect(await dump()).toBe(before)
+    // After each commit a change notice names the tenant, its jobs and the new checkpoint.
+    expect(notices.length).toBeGreaterThan(0)
+    expect(notices.at(-1)!.checkpoint).toBe(EVENTS)
+    expect(new Set(notices.map((n) => n.tenant_id))).toEqual(new Set(['acme', 'globex']))
+  })
+})

@@ -1,0 +1,52 @@
+import { buildApp, idempotencyStore, readModel } from '@zixly/ingest'
+import { startOrchestrator } from '@zixly/orchestrator'
+import { startProjector } from '@zixly/projector'
+import { startNotifier, logChannel } from '@zixly/notifier'
+import { createMetrics } from '@zixly/platform'
+import type { TestEnv } from './env.ts'
+
+/** Ingest's app on an ephemeral port, wired to a test environment. */
+export async function startIngest(env: TestEnv, opts: { knownTicker?: (t: string, i: '1d' | '1h') => Promise<boolean> } = {}) {
+  const metrics = createMetrics('ingest')
+  const app = await buildApp({
+    js: env.nc.jetstream(),
+    jsm: await env.nc.jetstreamManager(),
+    names: env.names,
+    readModel: readModel(env.pool),
+    idempotency: idempotencyStore(env.redis, env.namespace, 86_400),
+    metrics,
+    now: () => new Date(),
+    tenantOf: () => 'local',
+    checks: [
+      { name: 'nats', check: () => env.nc.flush() },
+      { name: 'postgres', check: () => env.pool.query('SELECT 1') },
+      { name: 'redis', check: () => env.redis.ping() },
+    ],
+    ...(opts.knownTicker ? { knownTicker: opts.knownTicker } : {}),
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return { app, url: `http://127.0.0.1:${port}`, metrics, stop: () => app.close() }
+}
+
+/** Orchestrator, projector and notifier in this process (the executor is started by each test as it needs). */
+export async function startBackbone(env: TestEnv) {
+  const orchestrator = await startOrchestrator({ nc: env.nc, names: env.names, logger: env.logger })
+  const projector = await startProjector({ nc: env.nc, pool: env.pool, names: env.names, logger: env.logger })
+  const notifier = await startNotifier({ nc: env.nc, names: env.names, logger: env.logger, channels: [logChannel(env.logger)] })
+  return {
+    orchestrator,
+    projector,
+    notifier,
+    async stop() {
+      await Promise.all([orchestrator.stop(), projector.stop(), notifier.stop()])
+    },
+  }
+}
+
+/** Number of messages in a stream. */
+export async function streamCount(env: TestEnv, stream: string): Promise<number> {
+  const jsm = await env.nc.jetstreamManager()
+  return (await jsm.streams.info(stream)).state.messages
+}
