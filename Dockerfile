@@ -1,0 +1,51 @@
+# One image for every Zixly service: docker build --build-arg SERVICE=<service> .
+#   SERVICE = ingest | orchestrator | executor | projector | notifier | trading-api | web
+# Services run their TypeScript from source with tsx (what `pnpm --filter @zixly/<service> start` runs);
+# web is built with vite and runs as `node web/build`. BASE_IMAGE is the Node 20 image every stage
+# starts from (CI passes a locally built one: BASE_IMAGE=zixly-local/node-base).
+# Works with the classic builder and BuildKit alike (docker-compose 1.29 uses the classic one).
+ARG BASE_IMAGE=node:20-bookworm-slim
+
+# ---- build: pnpm, the workspace's dependencies (dev ones too: tsx runs the services), web's bundle ----
+FROM ${BASE_IMAGE} AS build
+ARG SERVICE
+ENV CI=true \
+    PNPM_HOME=/pnpm \
+    PATH=/pnpm:$PATH
+RUN npm i -g pnpm@10.34.9 --no-fund --no-audit --loglevel=error
+WORKDIR /app
+# Fetched from the lockfile alone, so this layer is reused until the lockfile changes.
+COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm fetch
+COPY . .
+RUN pnpm install --frozen-lockfile --offline
+RUN if [ "$SERVICE" = "web" ]; then pnpm --filter @zixly/web build; fi
+
+# ---- runtime ----
+FROM ${BASE_IMAGE} AS runtime
+ARG SERVICE
+# The port each service listens on (and answers GET /health on); an unknown SERVICE fails the build.
+RUN case "$SERVICE" in \
+      ingest) port=3000 ;; \
+      orchestrator) port=3011 ;; \
+      executor) port=3012 ;; \
+      projector) port=3013 ;; \
+      notifier) port=3014 ;; \
+      trading-api) port=8000 ;; \
+      web) port=3001 ;; \
+      *) echo "unknown SERVICE '$SERVICE' (build with --build-arg SERVICE=<service>)" >&2; exit 1 ;; \
+    esac \
+ && mkdir -p /etc/zixly \
+ && echo "$port" > /etc/zixly/port
+ENV NODE_ENV=production \
+    SERVICE=${SERVICE} \
+    HOST=0.0.0.0
+WORKDIR /app
+# Root-owned, so read-only for the service user; only /app/.data (local object store) and /tmp are writable.
+COPY --from=build /app /app
+RUN mkdir -p /app/.data && chown 10001:10001 /app/.data
+USER 10001:10001
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "/app/infra/docker/healthcheck.cjs"]
+STOPSIGNAL SIGTERM
+CMD ["/bin/sh", "-c", "if [ \"$SERVICE\" = web ]; then exec node web/build; else cd \"services/$SERVICE\" && exec node_modules/.bin/tsx src/main.ts; fi"]
