@@ -96,7 +96,7 @@ export function mergeCompose(base: ComposeFile, override: ComposeFile): ComposeF
       } else if (isMap(prev) && isMap(v) && k !== 'healthcheck') {
         m[k] = deepMerge(prev, v)
       } else if (k === 'healthcheck' && isMap(prev) && isMap(v)) {
-        m[k] = { ...prev, ...v }
+        m[k] = { ...prev, ...v } as NonNullable<Service["healthcheck"]>
       } else m[k] = v
     }
     services[name] = m
