@@ -254,7 +254,7 @@ export const TradingApiResultRow = z.looseObject({
   total_closed_trades: z.number().int().nullable(),
   trades_per_month: metric,
   avg_trade_duration: z.string().nullable(),
-  beats_bnh_pct: metric.optional(),
+  beats_bnh_pct: metric,
   rank_for_ticker: z.number().int().min(1).nullish(),
   ticker: z.string().optional(),
   strategy_type: z.string().optional(),
