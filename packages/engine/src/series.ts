@@ -1,0 +1,89 @@
+// Per-series precomputation, done once per job and shared by every pair.
+//
+// Prefix sums are kept as double-double (hi + lo) so that a window sum taken as a difference of
+// two prefixes is exact for real price data (see twoSum): this is what lets SMA crossovers be
+// decided on the true means, and lets the kernel add a whole in-position stretch of returns in O(1).
+
+/** Error-free sum: s + e === a + b exactly (Knuth). */
+export function twoSumInto(out: Float64Array, a: number, b: number): void {
+  const s = a + b
+  const bb = s - a
+  out[0] = s
+  out[1] = a - (s - bb) + (b - bb)
+}
+
+import { priceBlocks, type PriceBlocks } from './blocks.ts'
+
+export interface Series extends PriceBlocks {
+  readonly c: Float64Array
+  readonly n: number
+  /**
+   * Decimal prices: c[t] = ints[t] / 10^scale exactly as written, and dPrefix[k] = sum ints[0..k-1]
+   * (exact integers below 2^53). null when the closes are not short decimals (then cHi/cLo are used).
+   */
+  readonly decimal: { readonly scale: number; readonly prefix: Float64Array } | null
+  /** prefix of closes: sum c[0..k-1] = cHi[k] + cLo[k] (exact for real data) */
+  readonly cHi: Float64Array
+  readonly cLo: Float64Array
+  /** prefix of bar returns R[t] = c[t]/c[t-1] - 1 over t = 1..k (index k), R, R^2 and min(R,0)^2 */
+  readonly r1Hi: Float64Array
+  readonly r1Lo: Float64Array
+  readonly r2Hi: Float64Array
+  readonly r2Lo: Float64Array
+  readonly rdHi: Float64Array
+  readonly rdLo: Float64Array
+}
+
+function prefixInto(hi: Float64Array, lo: Float64Array, term: (k: number) => number, from: number): void {
+  const tmp = new Float64Array(2)
+  for (let k = from; k < hi.length; k++) {
+    twoSumInto(tmp, hi[k - 1]!, term(k))
+    // Renormalise so |lo| stays below half an ulp of hi; then lo + e is exact for real prices.
+    const l = lo[k - 1]! + tmp[1]!
+    const s = tmp[0]! + l
+    hi[k] = s
+    lo[k] = l - (s - tmp[0]!)
+  }
+}
+
+const MAX_DECIMALS = 9
+
+/**
+ * Finds the common number of decimals d such that every close is the double nearest to a
+ * d-decimal number (true for any CSV price), and the integer prefix sums stay exact.
+ */
+function decimalPrefix(c: Float64Array): Series['decimal'] {
+  let scale = 0
+  let pow = 1
+  for (const x of c) {
+    while (Math.round(x * pow) / pow !== x) {
+      if (++scale > MAX_DECIMALS) return null
+      pow *= 10
+    }
+  }
+  const prefix = new Float64Array(c.length + 1)
+  for (let i = 0; i < c.length; i++) prefix[i + 1] = prefix[i]! + Math.round(c[i]! * pow)
+  // every partial sum (and w * 10^scale, w <= 1e6) must be an exact integer
+  if (!(prefix[c.length]! < 2 ** 53 / 4 && pow * 1e6 < 2 ** 53)) return null
+  return { scale, prefix }
+}
+
+export function prepareSeries(c: Float64Array): Series {
+  const n = c.length
+  const cHi = new Float64Array(n + 1)
+  const cLo = new Float64Array(n + 1)
+  prefixInto(cHi, cLo, (k) => c[k - 1]!, 1)
+  // index k holds the sum over returns 1..k; index 0 (and 1 when n <= 1) stay 0
+  const size = Math.max(n, 1)
+  const r1Hi = new Float64Array(size)
+  const r1Lo = new Float64Array(size)
+  const r2Hi = new Float64Array(size)
+  const r2Lo = new Float64Array(size)
+  const rdHi = new Float64Array(size)
+  const rdLo = new Float64Array(size)
+  const R = (k: number): number => c[k]! / c[k - 1]! - 1
+  prefixInto(r1Hi, r1Lo, R, 1)
+  prefixInto(r2Hi, r2Lo, (k) => R(k) * R(k), 1)
+  prefixInto(rdHi, rdLo, (k) => (R(k) < 0 ? R(k) * R(k) : 0), 1)
+  return { c, n, decimal: decimalPrefix(c), cHi, cLo, r1Hi, r1Lo, r2Hi, r2Lo, rdHi, rdLo, ...priceBlocks(c) }
+}
