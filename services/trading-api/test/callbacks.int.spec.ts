@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import {
   parseTradingApiCallback,
   SeedSweepCallback,
@@ -79,6 +81,30 @@ describe('callbacks to webhook_url', () => {
       expect(hook.received).toHaveLength(1)
     } finally {
       await hook.close()
+    }
+  })
+
+  it('gives up on a receiver that never answers after the timeout and retries', async () => {
+    const silent = http.createServer(() => undefined) // reads the request, never answers
+    let attempts = 0
+    silent.on('request', () => attempts++)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const quick = await startTradingApi({ callbackTimeoutMs: 150, callbackRetries: 1 })
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`
+      const { job_id } = TradingApiSubmitted.parse(
+        await json(await postJson(`${quick.baseUrl}/api/v1/strategy/sweep`, { ...SEED_SWEEP, webhook_url: url })),
+      )
+      await waitForJob(quick.baseUrl, job_id)
+      await quick.app.tradingApi.runner.idle()
+      expect(attempts).toBe(2)
+      const job = await json(await fetch(`${quick.baseUrl}/api/v1/jobs/${job_id}`))
+      expect(job.webhook_response_status).toBeNull()
+      expect(job.webhook_sent_at).not.toBeNull()
+    } finally {
+      await quick.close()
+      silent.closeAllConnections()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
     }
   })
 
