@@ -44,10 +44,13 @@ export function names(namespace: string = DEFAULT_NAMESPACE): Names {
   }
 }
 
-/** Durable consumer names, one per reader of a stream. */
+/** Durable consumer names (readers that need strict order keep their own checkpoint instead). */
 export const CONSUMERS = {
-  orchestrator: 'orchestrator',
   executor: 'executor',
-  projector: 'projector',
   notifier: 'notifier',
+} as const
+
+/** Keys of the KV bucket `Names.kvBucket`. */
+export const KV_KEYS = {
+  orchestratorCheckpoint: 'orchestrator.checkpoint',
 } as const

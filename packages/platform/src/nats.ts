@@ -91,8 +91,8 @@ export function consumerConfigs(
     },
   })
   return [
-    onEvents(CONSUMERS.orchestrator, { max_ack_pending: 1 }),
-    onEvents(CONSUMERS.projector, { ack_policy: AckPolicy.All, max_ack_pending: 20_000 }),
+    // The orchestrator and the projector read the log in order with ordered consumers from a
+    // checkpoint of their own (KV, Postgres); only order-insensitive readers use durables.
     onEvents(CONSUMERS.notifier),
     {
       stream: n.commandsStream,
@@ -130,6 +130,8 @@ export async function ensureJetStream(
       await jsm.streams.add(cfg)
     }
   }
+  // Small state kept by NATS itself (the orchestrator's checkpoint, leases): one KV bucket.
+  await nc.jetstream().views.kv(n.kvBucket, { history: 1, storage: StorageType.File })
   for (const { stream, config } of consumerConfigs(n, executor)) {
     try {
       await jsm.consumers.info(stream, config.durable_name)
@@ -145,9 +147,9 @@ export async function ensureJetStream(
 /** Deletes the streams of a namespace (tests clean up with it). */
 export async function deleteJetStream(nc: NatsConnection, n: Names): Promise<void> {
   const jsm = await nc.jetstreamManager()
-  for (const cfg of streamConfigs(n)) {
+  for (const name of [...streamConfigs(n).map((c) => c.name), `KV_${n.kvBucket}`]) {
     try {
-      await jsm.streams.delete(cfg.name)
+      await jsm.streams.delete(name)
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
@@ -214,7 +216,7 @@ export async function readSubject(
 ): Promise<Array<{ seq: number; data: unknown; time: Date }>> {
   const last = await lastOnSubject(jsm, stream, subject)
   if (!last) return []
-  const consumer = await js.consumers.get(stream, { filterSubjects: [subject] })
+  const consumer = await js.consumers.get(stream, { filterSubjects: subject })
   const out: Array<{ seq: number; data: unknown; time: Date }> = []
   while (out.length === 0 || out[out.length - 1]!.seq < last.seq) {
     const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 })

@@ -1,13 +1,5 @@
-import { CONSUMERS, InvalidEventError, parseEvent, type Names, type SweepEvent } from '@zixly/contracts'
-import {
-  appendMessage,
-  ConcurrencyError,
-  describe,
-  type JetStreamClient,
-  type JetStreamManager,
-  type Logger,
-  type NatsConnection,
-} from '@zixly/platform'
+import { InvalidEventError, KV_KEYS, parseEvent, type Names, type SweepEvent } from '@zixly/contracts'
+import { appendMessage, ConcurrencyError, describe, type Logger, type NatsConnection } from '@zixly/platform'
 import type { JsMsg } from 'nats'
 import { decide } from './sweep/decide.ts'
 import { evolve, initialState, isTerminal, type JobState } from './sweep/state.ts'
@@ -17,6 +9,8 @@ export interface OrchestratorDeps {
   names: Names
   logger: Logger
   now?: () => Date
+  /** How often the checkpoint is saved (decisions are idempotent, so a lost save only repeats work). */
+  checkpointEveryMs?: number
 }
 
 /** Folds events into per-job states. */
@@ -36,49 +30,68 @@ class JobStates {
 }
 
 /**
- * The orchestrator's shell: rebuilds job states from the log up to its durable's ack floor, then
- * consumes events in order, evolves, decides, and carries out the decisions. Appends are guarded by
- * the triggering event's sequence, so a decision taken on a stale view is dropped and taken again
- * when the newer event arrives.
+ * The orchestrator's shell. It reads the whole log in order with an ordered consumer: events up to its
+ * checkpoint (kept in the KV bucket) only rebuild job states; later ones are also decided on and the
+ * decisions carried out. Appends are guarded by the triggering event's sequence, so a decision taken on
+ * a stale view is dropped and taken again when the newer event arrives; ids are deterministic, so a
+ * decision repeated after a crash is deduplicated by the server.
  */
 export async function startOrchestrator(deps: OrchestratorDeps) {
   const { nc, names, logger } = deps
   const now = deps.now ?? (() => new Date())
-  const js: JetStreamClient = nc.jetstream()
-  const jsm: JetStreamManager = await nc.jetstreamManager()
+  const js = nc.jetstream()
+  const kv = await js.views.kv(names.kvBucket, { history: 1 })
+  const saved = await kv.get(KV_KEYS.orchestratorCheckpoint)
+  const resumeAfter = saved && saved.length > 0 ? Number(saved.string()) : 0
+  let checkpoint = resumeAfter
+  let savedCheckpoint = resumeAfter
   const states = new JobStates()
+  let live = false
 
-  const info = await jsm.consumers.info(names.eventsStream, CONSUMERS.orchestrator)
-  const floor = info.ack_floor.stream_seq
-  if (floor > 0) await rebuild(js, names.eventsStream, floor, states, logger)
-  logger.info({ rebuiltUpTo: floor, openJobs: states.open }, 'orchestrator state rebuilt')
-
-  const consumer = await js.consumers.get(names.eventsStream, CONSUMERS.orchestrator)
-  const messages = await consumer.consume({ max_messages: 256 })
+  const consumer = await js.consumers.get(names.eventsStream, { filterSubjects: names.eventSubjects, opt_start_seq: 1 })
+  const messages = await consumer.consume({ max_messages: 1000 })
   const loop = (async () => {
     for await (const m of messages) {
-      await handle(m).catch((err: unknown) => {
-        logger.error({ err: describe(err), seq: m.seq }, 'orchestrator step failed; will be redelivered')
-        m.nak(1000)
-      })
+      for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+        try {
+          await handle(m)
+          break
+        } catch (err) {
+          logger.error({ err: describe(err), seq: m.seq }, 'orchestrator step failed; retrying')
+          await new Promise((r) => setTimeout(r, delay))
+        }
+      }
+      if (!live && (m.info.pending === 0 || m.seq >= resumeAfter)) {
+        live = true
+        logger.info({ rebuiltUpTo: m.seq, openJobs: states.open }, 'orchestrator state rebuilt')
+      }
     }
   })()
+
+  const saver = setInterval(() => void save(), deps.checkpointEveryMs ?? 250)
+  async function save() {
+    if (checkpoint === savedCheckpoint) return
+    const seq = checkpoint
+    try {
+      await kv.put(KV_KEYS.orchestratorCheckpoint, String(seq))
+      savedCheckpoint = seq
+    } catch (err) {
+      logger.warn({ err: describe(err) }, 'could not save the checkpoint')
+    }
+  }
 
   async function handle(m: JsMsg): Promise<void> {
     let event: SweepEvent
     try {
       event = parseEvent(m.json())
     } catch (err) {
-      if (err instanceof InvalidEventError || err instanceof SyntaxError) {
-        logger.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'terminating an unreadable event')
-        m.term(describe(err))
-        return
-      }
-      throw err
+      if (!(err instanceof InvalidEventError || err instanceof SyntaxError)) throw err
+      logger.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
+      return
     }
     const state = states.apply(event)
-    const outputs = decide(event, state, { now: now().toISOString() })
-    for (const out of outputs) {
+    if (m.seq <= resumeAfter) return
+    for (const out of decide(event, state, { now: now().toISOString() })) {
       if (out.kind === 'command') {
         await appendMessage(js, names.runSweepSubject(out.command.metadata.tenantId), out.command)
         continue
@@ -90,34 +103,19 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
         logger.debug({ seq: m.seq, type: out.event.type }, 'job moved on; decision dropped')
       }
     }
-    m.ack()
+    checkpoint = m.seq
   }
 
   return {
     states,
+    get checkpoint() {
+      return checkpoint
+    },
     async stop() {
       await messages.close()
       await loop
+      clearInterval(saver)
+      await save()
     },
-  }
-}
-
-async function rebuild(js: JetStreamClient, stream: string, upTo: number, states: JobStates, logger: Logger) {
-  const consumer = await js.consumers.get(stream, { opt_start_seq: 1 })
-  let seq = 0
-  while (seq < upTo) {
-    const batch = await consumer.fetch({ max_messages: 5000, expires: 2000 })
-    let got = 0
-    for await (const m of batch) {
-      got++
-      seq = m.seq
-      try {
-        states.apply(parseEvent(m.json()))
-      } catch (err) {
-        logger.warn({ seq: m.seq, reason: describe(err) }, 'skipping an unreadable event during rebuild')
-      }
-      if (seq >= upTo) break
-    }
-    if (got === 0) break
   }
 }

@@ -1,4 +1,4 @@
-import { CONSUMERS, parseEvent, type Names, type SweepEvent } from '@zixly/contracts'
+import { parseEvent, type Names, type SweepEvent } from '@zixly/contracts'
 import { describe, inTransaction, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
 import type { JsMsg } from 'nats'
 import { projectJobs, type Statement } from './projections/jobs.ts'
@@ -26,47 +26,51 @@ export interface ChangeNotice {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
- * Applies fetched batches of events to Postgres in one transaction with the checkpoint. Events at or
- * below the checkpoint are skipped, so a redelivered batch changes nothing. A failing database is
- * retried with backoff, holding the batch, until it answers again.
+ * Applies batches of events to Postgres in one transaction with the checkpoint (the stream sequence
+ * of the last applied event). The checkpoint is the projector's durable cursor: it reads with an
+ * ordered consumer from checkpoint + 1, so events arrive strictly in log order (a JetStream durable
+ * could redeliver an old message after newer ones). Events at or below the checkpoint are skipped,
+ * so a repeated batch changes nothing. A failing database is retried with backoff, holding the batch.
  */
 export async function startProjector(deps: ProjectorDeps) {
   const { nc, pool, names, logger } = deps
   const js = nc.jetstream()
-  const consumer = await js.consumers.get(names.eventsStream, CONSUMERS.projector)
   let stopping = false
   let checkpoint = await readCheckpoint(pool)
+  const consumer = await js.consumers.get(names.eventsStream, {
+    filterSubjects: names.eventSubjects,
+    opt_start_seq: checkpoint + 1,
+  })
 
+  // A batch is applied when it is full or when the stream has nothing more for us right now, so a
+  // burst is written in large transactions and a lone event is written at once.
+  const maxBatch = deps.batchSize ?? 1000
+  const messages = await consumer.consume({ max_messages: Math.max(maxBatch * 2, 100) })
   const loop = (async () => {
-    while (!stopping) {
-      let batch: JsMsg[] = []
-      try {
-        const iter = await consumer.fetch({ max_messages: deps.batchSize ?? 1000, expires: 1000 })
-        for await (const m of iter) batch.push(m)
-      } catch (err) {
-        if (stopping) break
-        logger.warn({ err: describe(err) }, 'fetch failed; retrying')
-        await sleep(500)
-        continue
-      }
-      if (batch.length === 0) continue
-      for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-        try {
-          checkpoint = await applyBatch(batch)
-          break
-        } catch (err) {
-          logger.warn({ err: describe(err), retryInMs: delay }, 'applying a batch failed; retrying')
-          batch.at(-1)?.working()
-          await sleep(delay)
-          if (stopping && delay >= 5000) return
-        }
-      }
-      batch.at(-1)?.ack()
-      deps.metrics?.projectorLag.set(batch.at(-1)?.info.pending ?? 0)
+    let batch: JsMsg[] = []
+    for await (const m of messages) {
+      batch.push(m)
+      if (batch.length < maxBatch && m.info.pending > 0) continue
+      await commit(batch)
       batch = []
-      deps.onCommit?.(checkpoint)
+      if (stopping) break
     }
   })()
+
+  async function commit(batch: JsMsg[]): Promise<void> {
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        checkpoint = await applyBatch(batch)
+        break
+      } catch (err) {
+        logger.warn({ err: describe(err), retryInMs: delay }, 'applying a batch failed; retrying')
+        await sleep(delay)
+        if (stopping) return
+      }
+    }
+    deps.metrics?.projectorLag.set(batch.at(-1)?.info.pending ?? 0)
+    deps.onCommit?.(checkpoint)
+  }
 
   async function applyBatch(batch: JsMsg[]): Promise<number> {
     const touched = new Map<string, Set<string>>()
@@ -108,6 +112,7 @@ export async function startProjector(deps: ProjectorDeps) {
     },
     async stop() {
       stopping = true
+      await messages.close()
       await loop
     },
   }

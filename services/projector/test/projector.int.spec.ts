@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { AckPolicy, DeliverPolicy } from 'nats'
-import { CONSUMERS } from '@zixly/contracts'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { spawnService } from '../../../test/support/process.ts'
 import { readCheckpoint, startProjector, type ChangeNotice } from '../src/index.ts'
@@ -22,19 +20,19 @@ afterAll(async () => {
 
 const count = async (table: string) => Number((await env.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
 
-/** Every read-model table as text, in a stable order (the checkpoint's own timestamp left out). */
-async function dump(): Promise<string> {
+/** A digest of every read-model table, in a stable order (the checkpoint's own timestamp left out). */
+async function dump(): Promise<Record<string, string>> {
   const tables = ['tenants', 'pipeline_jobs', 'job_attempts', 'trading_sweep_results', 'job_events']
-  const parts: string[] = []
+  const out: Record<string, string> = {}
   for (const t of tables) {
-    const r = await env.pool.query(`SELECT * FROM ${t} ORDER BY 1, 2`)
-    parts.push(`${t}:${JSON.stringify(r.rows)}`)
+    const r = await env.pool.query(`SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) AS h, count(*) AS n FROM ${t} x`)
+    out[t] = `${r.rows[0].n}:${r.rows[0].h}`
   }
-  return parts.join('\n')
+  return out
 }
 
 describe('projector', () => {
-  it('stops on SIGTERM after its current batch and resumes from its durable consumer with nothing lost or applied twice', async () => {
+  it('stops on SIGTERM after its current batch and resumes from its checkpoint with nothing lost or applied twice', async () => {
     const first = await spawnService('projector', { ...env.env, PROJECTOR_BATCH_SIZE: '20' })
     await eventually(async () => ((await readCheckpoint(env.pool)) > 100 ? true : undefined), 20_000, 10)
     first.kill('SIGTERM')
@@ -58,21 +56,13 @@ describe('projector', () => {
   it('changes nothing when the whole log is applied a second time', async () => {
     const before = await dump()
     await env.pool.query(`UPDATE projection_checkpoints SET seq = 0`)
-    const jsm = await env.nc.jetstreamManager()
-    await jsm.consumers.delete(env.names.eventsStream, CONSUMERS.projector)
-    await jsm.consumers.add(env.names.eventsStream, {
-      durable_name: CONSUMERS.projector,
-      ack_policy: AckPolicy.All,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: env.names.eventSubjects,
-    })
     const notices: ChangeNotice[] = []
     const sub = env.nc.subscribe(env.names.allChangesSubject, { callback: (_e, m) => notices.push(m.json<ChangeNotice>()) })
     const projector = await startProjector({ nc: env.nc, pool: env.pool, names: env.names, logger: env.logger })
     await eventually(async () => (projector.checkpoint === EVENTS ? true : undefined), 30_000)
     await projector.stop()
     sub.unsubscribe()
-    expect(await dump()).toBe(before)
+    expect(await dump()).toEqual(before)
     // After each commit a change notice names the tenant, its jobs and the new checkpoint.
     expect(notices.length).toBeGreaterThan(0)
     expect(notices.at(-1)!.checkpoint).toBe(EVENTS)
