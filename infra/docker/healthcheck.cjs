@@ -19,13 +19,17 @@ if (!/^\d+$/.test(p)) {
   process.exit(1)
 }
 const host = process.env.ZIXLY_HEALTH_HOST || '127.0.0.1'
-fetch(`http://${host}:${p}/health`, { signal: AbortSignal.timeout(Number(process.env.ZIXLY_HEALTH_TIMEOUT_MS || 4000)) }).then(
+fetch(`http://${host}:${p}/health`, {
+  signal: AbortSignal.timeout(Number(process.env.ZIXLY_HEALTH_TIMEOUT_MS || 4000)),
+}).then(
   (res) => {
     process.stdout.write(`GET /health ${res.status}\n`)
     process.exit(res.ok ? 0 : 1)
   },
   (err) => {
-    process.stderr.write(`GET /health failed: ${err && err.cause ? err.cause.code || err.cause.message : err}\n`)
+    process.stderr.write(
+      `GET /health failed: ${err && err.cause ? err.cause.code || err.cause.message : err}\n`,
+    )
     process.exit(1)
   },
 )

@@ -28,7 +28,11 @@ const PORTS: Record<string, number> = {
   notifier: 3014,
   'trading-api': 8000,
 }
-const LOCAL_IMAGES: Record<string, string> = { nats: 'zixly-local/nats', postgres: 'zixly-local/postgres', redis: 'zixly-local/redis' }
+const LOCAL_IMAGES: Record<string, string> = {
+  nats: 'zixly-local/nats',
+  postgres: 'zixly-local/postgres',
+  redis: 'zixly-local/redis',
+}
 
 /** The command line of a service as one string, for looking at what a server binds to. */
 const cmd = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''))
@@ -50,7 +54,9 @@ describe('docker-compose files', () => {
 
   it('the schema check rejects what docker-compose would reject', () => {
     expect(validate({ services: { a: { image: 'x', healthcheck: { interval: 'soon' } } } })).not.toEqual([])
-    expect(validate({ services: { a: { image: 'x', depends_on: { b: { condition: 'whenever' } } } } })).not.toEqual([])
+    expect(
+      validate({ services: { a: { image: 'x', depends_on: { b: { condition: 'whenever' } } } } }),
+    ).not.toEqual([])
     expect(validate({ services: { a: { imagee: 'x' } } })).not.toEqual([])
   })
 
@@ -103,32 +109,45 @@ describe('docker-compose.yml: the whole stack', () => {
   it('gives every app service its connection settings and its own port', () => {
     for (const name of APP_SERVICES) {
       const env = base.services[name]!.environment!
-      for (const key of ['NATS_URL', 'DATABASE_URL', 'REDIS_URL', 'OBJECT_STORE_URL', 'ZIXLY_NAMESPACE', 'PG_SCHEMA'])
+      for (const key of [
+        'NATS_URL',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'OBJECT_STORE_URL',
+        'ZIXLY_NAMESPACE',
+        'PG_SCHEMA',
+      ])
         expect(env[key], `${name} ${key}`).toBeTruthy()
       expect(env.NATS_URL).toBe('nats://nats:4222')
       expect(new URL(env.DATABASE_URL!).host).toBe('postgres:5432')
       expect(env.REDIS_URL).toBe('redis://redis:6379')
       expect(env.OBJECT_STORE_URL).toBe('http://minio:9000')
-      const portVars = Object.entries(env).filter(([k]) => k === 'PORT' || k.endsWith('_PORT')).map(([, v]) => Number(v))
+      const portVars = Object.entries(env)
+        .filter(([k]) => k === 'PORT' || k.endsWith('_PORT'))
+        .map(([, v]) => Number(v))
       expect(portVars.length, `${name} port variable`).toBeGreaterThan(0)
       for (const p of portVars) expect(p, name).toBe(PORTS[name])
     }
   })
 
   it('publishes ingest on 3000, web on 3001, Grafana on 3002 and the trading API on 8000, on loopback by default', () => {
-    const published = (name: string) => (base.services[name]!.ports ?? []).map((p) => p.split(':').slice(-2).join(':'))
+    const published = (name: string) =>
+      (base.services[name]!.ports ?? []).map((p) => p.split(':').slice(-2).join(':'))
     expect(published('ingest')).toContain('3000:3000')
     expect(published('web')).toContain('3001:3001')
     expect(published('grafana')).toContain('3002:3002')
     expect(published('trading-api')).toContain('8000:8000')
-    for (const s of Object.values(base.services)) for (const p of s.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/)
+    for (const s of Object.values(base.services))
+      for (const p of s.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/)
   })
 
   it('mounts the Prometheus config with its rule file beside it, and Grafana provisioning where its provider looks', () => {
     const prom = base.services.prometheus!.volumes!
     expect(prom).toContain('./infra/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro')
     expect(prom).toContain('./infra/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro')
-    const provider = parse(readFileSync(join(ROOT, 'infra/grafana/provisioning/dashboards/zixly.yml'), 'utf8')) as {
+    const provider = parse(
+      readFileSync(join(ROOT, 'infra/grafana/provisioning/dashboards/zixly.yml'), 'utf8'),
+    ) as {
       providers: Array<{ options: { path: string } }>
     }
     const graf = base.services.grafana!.volumes!
@@ -154,18 +173,26 @@ describe('docker-compose.ci.yml: host networking with local images', () => {
   })
 
   it('uses the locally built images and BASE_IMAGE=zixly-local/node-base', () => {
-    for (const [name, image] of Object.entries(LOCAL_IMAGES)) expect(merged.services[name]!.image, name).toBe(image)
+    for (const [name, image] of Object.entries(LOCAL_IMAGES))
+      expect(merged.services[name]!.image, name).toBe(image)
     for (const name of APP_SERVICES) {
-      expect(merged.services[name]!.build?.args, name).toEqual({ BASE_IMAGE: 'zixly-local/node-base', SERVICE: name })
+      expect(merged.services[name]!.build?.args, name).toEqual({
+        BASE_IMAGE: 'zixly-local/node-base',
+        SERVICE: name,
+      })
       expect(merged.services[name]!.build?.network, name).toBe('host')
     }
   })
 
   it('starts no service whose image has no local build unless its profile is asked for, and nothing depends on those', () => {
-    const optional = Object.entries(merged.services).filter(([, s]) => !active(s)).map(([n]) => n)
+    const optional = Object.entries(merged.services)
+      .filter(([, s]) => !active(s))
+      .map(([n]) => n)
     expect(optional.sort()).toEqual(['grafana', 'minio', 'prometheus'])
     for (const [name, s] of Object.entries(merged.services).filter(([, s]) => active(s))) {
-      expect(s.image?.startsWith('zixly-local/') || s.build !== undefined, `${name} image ${s.image}`).toBe(true)
+      expect(s.image?.startsWith('zixly-local/') || s.build !== undefined, `${name} image ${s.image}`).toBe(
+        true,
+      )
       for (const dep of Object.keys(dependsOn(s))) expect(optional, `${name} → ${dep}`).not.toContain(dep)
     }
   })
@@ -179,7 +206,9 @@ describe('docker-compose.ci.yml: host networking with local images', () => {
     expect(s.minio!.environment!.MINIO_ADDRESS).toMatch(/^127\.0\.0\.1:/)
     expect(s.minio!.environment!.MINIO_CONSOLE_ADDRESS).toMatch(/^127\.0\.0\.1:/)
     expect(cmd(s.prometheus!)).toContain('--web.listen-address=127.0.0.1:9090')
-    expect(s.prometheus!.volumes).toContain('./infra/prometheus/prometheus.host.yml:/etc/prometheus/prometheus.yml:ro')
+    expect(s.prometheus!.volumes).toContain(
+      './infra/prometheus/prometheus.host.yml:/etc/prometheus/prometheus.yml:ro',
+    )
     expect(s.grafana!.environment!.GF_SERVER_HTTP_ADDR).toBe('127.0.0.1')
     for (const name of APP_SERVICES) {
       const env = s[name]!.environment!
@@ -208,17 +237,28 @@ describe('docker-compose.ci.yml: host networking with local images', () => {
 
 describe('addresses', () => {
   it('finds private-range addresses (the check below can fail)', () => {
-    expect(privateAddresses('a 10.1.2.3 b 172.20.0.1 c 192.168.1.1 d 127.0.0.1 e 8.8.8.8 f 1.10.0.0')).toEqual([
-      '10.1.2.3',
-      '172.20.0.1',
-      '192.168.1.1',
-    ])
+    expect(
+      privateAddresses('a 10.1.2.3 b 172.20.0.1 c 192.168.1.1 d 127.0.0.1 e 8.8.8.8 f 1.10.0.0'),
+    ).toEqual(['10.1.2.3', '172.20.0.1', '192.168.1.1'])
   })
 
   it('no deployment file names an address in a private range', () => {
-    const files = run('git', ['ls-files', '-co', '--exclude-standard', 'infra', 'docker-compose.yml', 'docker-compose.ci.yml', 'Dockerfile', '.dockerignore', 'docs/deploy.md'])
+    const files = run('git', [
+      'ls-files',
+      '-co',
+      '--exclude-standard',
+      'infra',
+      'docker-compose.yml',
+      'docker-compose.ci.yml',
+      'Dockerfile',
+      '.dockerignore',
+      'docs/deploy.md',
+    ])
       .output.split('\n')
-      .filter((f) => f && !f.includes('node_modules') && !f.endsWith('.spec.ts') && !f.startsWith('infra/test/schemas/'))
+      .filter(
+        (f) =>
+          f && !f.includes('node_modules') && !f.endsWith('.spec.ts') && !f.startsWith('infra/test/schemas/'),
+      )
     expect(files.length).toBeGreaterThan(10)
     for (const f of files) expect(privateAddresses(readFileSync(join(ROOT, f), 'utf8')), f).toEqual([])
   })

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,7 +47,9 @@ describe('Dockerfile', () => {
   })
 
   it('installs the pnpm the workspace pins and installs from the lockfile', () => {
-    const pinned = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { packageManager: string }).packageManager
+    const pinned = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { packageManager: string }
+    ).packageManager
     expect(pinned).toBe('pnpm@10.34.9')
     const runs = instructions.filter((i) => i.op === 'RUN').map((i) => i.args)
     expect(runs.some((r) => r.includes(`npm i -g ${pinned}`))).toBe(true)
@@ -65,7 +75,9 @@ describe('Dockerfile', () => {
       const { status, port, output } = portFor(svc)
       expect(status, `${svc}: ${output}`).toBe(0)
       const env = compose.services[svc]!.environment!
-      const composePorts = Object.entries(env).filter(([k]) => k === 'PORT' || k.endsWith('_PORT')).map(([, v]) => v)
+      const composePorts = Object.entries(env)
+        .filter(([k]) => k === 'PORT' || k.endsWith('_PORT'))
+        .map(([, v]) => v)
       expect(composePorts.length, svc).toBeGreaterThan(0)
       for (const p of composePorts) expect(p, `${svc} compose port`).toBe(port)
       if (svc !== 'web') expect(prom, `${svc} scrape target`).toContain(`'${svc}:${port}'`)
@@ -88,8 +100,11 @@ describe('Dockerfile', () => {
     writeFileSync(join(bin, 'node'), '#!/bin/sh\necho "node $* in $(pwd)"\n')
     chmodSync(join(bin, 'node'), 0o755)
     for (const svc of serviceDirs) {
-      const start = (JSON.parse(readFileSync(join(ROOT, 'services', svc, 'package.json'), 'utf8')) as { scripts: { start?: string } })
-        .scripts.start
+      const start = (
+        JSON.parse(readFileSync(join(ROOT, 'services', svc, 'package.json'), 'utf8')) as {
+          scripts: { start?: string }
+        }
+      ).scripts.start
       expect(start, `${svc} start script`).toBe('tsx src/main.ts')
       const tsxDir = join(dir, 'services', svc, 'node_modules', '.bin')
       mkdirSync(tsxDir, { recursive: true })
@@ -105,16 +120,28 @@ describe('Dockerfile', () => {
 
 describe('.dockerignore', () => {
   it('leaves out installed and built output, VCS metadata and secrets', () => {
-    for (const p of ['node_modules/x', 'services/ingest/node_modules/.bin/tsx', '.git/HEAD', 'web/build/index.js', '.env', 'services/x/.env.local', 'web/.svelte-kit/a'])
+    for (const p of [
+      'node_modules/x',
+      'services/ingest/node_modules/.bin/tsx',
+      '.git/HEAD',
+      'web/build/index.js',
+      '.env',
+      'services/x/.env.local',
+      'web/.svelte-kit/a',
+    ])
       expect(ignored(p), p).toBe(true)
   })
 
   it('keeps everything the image build and the services need', () => {
     const tracked = run('git', ['ls-files', '-co', '--exclude-standard']).output.split('\n').filter(Boolean)
     const needed = tracked.filter((f) =>
-      /^(package\.json|pnpm-lock\.yaml|pnpm-workspace\.yaml|tsconfig\.base\.json|(contracts|packages|services|web)\/|data\/|infra\/docker\/healthcheck\.cjs)/.test(f),
+      /^(package\.json|pnpm-lock\.yaml|pnpm-workspace\.yaml|tsconfig\.base\.json|(contracts|packages|services|web)\/|data\/|infra\/docker\/healthcheck\.cjs)/.test(
+        f,
+      ),
     )
-    expect(needed).toEqual(expect.arrayContaining(['package.json', 'pnpm-lock.yaml', 'infra/docker/healthcheck.cjs']))
+    expect(needed).toEqual(
+      expect.arrayContaining(['package.json', 'pnpm-lock.yaml', 'infra/docker/healthcheck.cjs']),
+    )
     expect(needed.filter((f) => ignored(f))).toEqual([])
   })
 })

@@ -3,20 +3,31 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
-import { allContainers, configRefs, podLabels, podSpec, selects, structuralProblems } from './support/k8s-checks.ts'
+import {
+  allContainers,
+  configRefs,
+  podLabels,
+  podSpec,
+  selects,
+  structuralProblems,
+} from './support/k8s-checks.ts'
 import { jsonPatch, kustomize, strategicMerge, type K8sObject } from './support/kustomize.ts'
 import { INFRA, run, which } from './support/tools.ts'
 
 const K8S = join(INFRA, 'k8s')
 const OVERLAYS = ['dev', 'production'] as const
-const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, kustomize(join(K8S, 'overlays', o))])) as Record<(typeof OVERLAYS)[number], K8sObject[]>
+const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, kustomize(join(K8S, 'overlays', o))])) as Record<
+  (typeof OVERLAYS)[number],
+  K8sObject[]
+>
 
 const APP = ['ingest', 'orchestrator', 'executor', 'projector', 'notifier', 'trading-api', 'web']
 const CONSUMERS = ['orchestrator', 'executor', 'projector', 'notifier']
 /** Secrets an operator creates outside the manifests (docs/deploy.md says how). */
 const EXTERNAL_SECRETS: Record<string, string[]> = { dev: [], production: ['zixly-postgres'] }
 
-const find = (objs: K8sObject[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name)
+const find = (objs: K8sObject[], kind: string, name: string) =>
+  objs.find((o) => o.kind === kind && o.metadata.name === name)
 const spec = (o: K8sObject | undefined) => (o?.spec ?? {}) as Record<string, unknown>
 
 describe('kustomize renderer', () => {
@@ -26,13 +37,29 @@ describe('kustomize renderer', () => {
       { spec: { replicas: 2, containers: [{ name: 'a', env: [{ name: 'B', value: '2' }] }] } },
     )
     expect(merged).toEqual({
-      spec: { replicas: 2, containers: [{ name: 'a', image: 'x', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }] },
+      spec: {
+        replicas: 2,
+        containers: [
+          {
+            name: 'a',
+            image: 'x',
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', value: '2' },
+            ],
+          },
+        ],
+      },
     })
   })
 
   it('applies JSON 6902 patches and fails on a path that does not exist', () => {
-    expect(jsonPatch({ spec: { a: [1, 2] } }, [{ op: 'replace', path: '/spec/a/1', value: 3 }])).toEqual({ spec: { a: [1, 3] } })
-    expect(() => jsonPatch({ spec: {} }, [{ op: 'replace', path: '/spec/missing/x', value: 1 }])).toThrow('does not exist')
+    expect(jsonPatch({ spec: { a: [1, 2] } }, [{ op: 'replace', path: '/spec/a/1', value: 3 }])).toEqual({
+      spec: { a: [1, 3] },
+    })
+    expect(() => jsonPatch({ spec: {} }, [{ op: 'replace', path: '/spec/missing/x', value: 1 }])).toThrow(
+      'does not exist',
+    )
   })
 
   it('refuses kustomization fields it does not model, and patches that match nothing', () => {
@@ -41,7 +68,10 @@ describe('kustomize renderer', () => {
     expect(() => kustomize(dir)).toThrow('unsupported field(s) helmCharts')
     const dir2 = mkdtempSync(join(tmpdir(), 'zixly-kust-'))
     writeFileSync(join(dir2, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n')
-    writeFileSync(join(dir2, 'kustomization.yaml'), 'resources: [cm.yaml]\nreplicas: [{name: nope, count: 2}]\n')
+    writeFileSync(
+      join(dir2, 'kustomization.yaml'),
+      'resources: [cm.yaml]\nreplicas: [{name: nope, count: 2}]\n',
+    )
     expect(() => kustomize(dir2)).toThrow('matches nothing')
   })
 
@@ -55,9 +85,32 @@ describe('kustomize renderer', () => {
       const sort = (xs: K8sObject[]) => [...xs].sort((a, b) => key(a).localeCompare(key(b)))
       expect(sort(rendered[o]).map(key)).toEqual(sort(theirs).map(key))
       const norm = (x: K8sObject) => JSON.parse(JSON.stringify(x)) as unknown
-      for (const t of theirs) expect(norm(find(rendered[o], t.kind, t.metadata.name)!), key(t)).toEqual(norm(t))
+      for (const t of theirs)
+        expect(norm(find(rendered[o], t.kind, t.metadata.name)!), key(t)).toEqual(norm(t))
     }
   })
+})
+
+describe('every kustomization', () => {
+  const dirs = run('git', ['ls-files', '-co', '--exclude-standard', K8S])
+    .output.split('\n')
+    .filter((f) => f.endsWith('/kustomization.yaml'))
+    .map((f) => join(INFRA, '..', f.replace(/\/kustomization\.yaml$/, '')))
+
+  it('is the base or one of the overlays the tests know', () => {
+    expect(dirs.map((d) => d.slice(K8S.length + 1)).sort()).toEqual(
+      ['base', ...OVERLAYS.map((o) => `overlays/${o}`)].sort(),
+    )
+  })
+
+  it.each(dirs.map((d) => [d.slice(K8S.length + 1), d]))(
+    '%s renders, and every object in it has its required fields',
+    (_name, dir) => {
+      const objs = kustomize(dir)
+      expect(objs.length).toBeGreaterThan(0)
+      expect(objs.flatMap(structuralProblems)).toEqual([])
+    },
+  )
 })
 
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
@@ -66,7 +119,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('renders only known kinds, each with its required fields, in namespace zixly', () => {
     expect(objs.length).toBeGreaterThan(20)
     expect(objs.flatMap(structuralProblems)).toEqual([])
-    for (const o of objs.filter((o) => o.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('zixly')
+    for (const o of objs.filter((o) => o.kind !== 'Namespace'))
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('zixly')
   })
 
   it('runs every service as a Deployment probed at /health (liveness) and /ready (readiness), with resource limits', () => {
@@ -85,8 +139,14 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('reads DATABASE_URL from the Secret zixly-postgres, and every ConfigMap and Secret it reads exists', () => {
     for (const name of APP) {
       const env = podSpec(find(objs, 'Deployment', name)!)!.containers[0]!.env ?? []
-      expect(env.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef, name).toEqual({ name: 'zixly-postgres', key: 'DATABASE_URL' })
-      expect(env.some((e) => e.name === 'DATABASE_URL' && e.value !== undefined), name).toBe(false)
+      expect(env.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef, name).toEqual({
+        name: 'zixly-postgres',
+        key: 'DATABASE_URL',
+      })
+      expect(
+        env.some((e) => e.name === 'DATABASE_URL' && e.value !== undefined),
+        name,
+      ).toBe(false)
     }
     const missing = configRefs(objs)
       .filter((r) => !r.optional && !find(objs, r.kind, r.name))
@@ -100,7 +160,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       const pods = objs.filter((o) => podSpec(o) && selects(sel, podLabels(o)))
       expect(pods.length, svc.metadata.name).toBeGreaterThan(0)
       for (const port of spec(svc).ports as Array<{ targetPort: string | number }>) {
-        const declared = pods.flatMap((p) => podSpec(p)!.containers.flatMap((c) => (c.ports ?? []).flatMap((x) => [x.name, x.containerPort])))
+        const declared = pods.flatMap((p) =>
+          podSpec(p)!.containers.flatMap((c) => (c.ports ?? []).flatMap((x) => [x.name, x.containerPort])),
+        )
         expect(declared, `${svc.metadata.name} → ${port.targetPort}`).toContain(port.targetPort)
       }
     }
@@ -130,7 +192,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(config.JETSTREAM_REPLICAS).toBe('3')
     for (const name of [...CONSUMERS, 'ingest']) {
       const init = podSpec(find(objs, 'Deployment', name)!)!.initContainers ?? []
-      expect(init.map((c) => c.command?.join(' ')), name).toContain('/bin/sh /scripts/wait-for-streams.sh')
+      expect(
+        init.map((c) => c.command?.join(' ')),
+        name,
+      ).toContain('/bin/sh /scripts/wait-for-streams.sh')
     }
     // The scripts parse as shell.
     for (const [file, text] of Object.entries(scripts)) {
@@ -160,7 +225,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const pdbs = objs.filter((o) => o.kind === 'PodDisruptionBudget')
     for (const name of [...CONSUMERS, 'nats']) {
       const workload = find(objs, 'Deployment', name) ?? find(objs, 'StatefulSet', name)!
-      const covering = pdbs.filter((p) => selects((spec(p).selector as { matchLabels: Record<string, string> }).matchLabels, podLabels(workload)))
+      const covering = pdbs.filter((p) =>
+        selects(
+          (spec(p).selector as { matchLabels: Record<string, string> }).matchLabels,
+          podLabels(workload),
+        ),
+      )
       expect(covering.length, name).toBe(1)
       expect(spec(covering[0]).maxUnavailable ?? spec(covering[0]).minAvailable, name).toBeDefined()
     }
@@ -168,7 +238,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('runs every container without privilege escalation and with all capabilities dropped', () => {
     for (const o of objs.filter((o) => podSpec(o)))
-      for (const c of allContainers(podSpec(o)!)) expect(c.securityContext?.allowPrivilegeEscalation, `${o.metadata.name}/${c.name}`).toBe(false)
+      for (const c of allContainers(podSpec(o)!))
+        expect(c.securityContext?.allowPrivilegeEscalation, `${o.metadata.name}/${c.name}`).toBe(false)
   })
 })
 
@@ -199,12 +270,13 @@ describe('a broken manifest is caught', () => {
     const c = podSpec(dep)!.containers[0]!
     delete c.resources!.limits
     c.livenessProbe!.httpGet!.port = 'nope'
-    ;((dep.spec as Record<string, unknown>).selector as { matchLabels: Record<string, string> }).matchLabels = { app: 'other' }
+    ;((dep.spec as Record<string, unknown>).selector as { matchLabels: Record<string, string> }).matchLabels =
+      { app: 'other' }
     writeFileSync(path, docs.map((d) => JSON.stringify(d)).join('\n---\n'))
     const problems = kustomize(join(dir, 'b')).flatMap(structuralProblems)
     expect(problems).toEqual(
       expect.arrayContaining([
-        'Deployment/web: selector does not match the pod template\'s labels',
+        "Deployment/web: selector does not match the pod template's labels",
         'Deployment/web/web: no cpu and memory limits',
         'Deployment/web/web: probe port nope is not a container port',
       ]),

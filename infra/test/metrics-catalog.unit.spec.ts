@@ -77,11 +77,16 @@ describe('PromQL checker', () => {
 
 describe('alert rules', () => {
   const rules = (
-    parse(readFileSync(join(INFRA, 'prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }
+    parse(readFileSync(join(INFRA, 'prometheus/alerts.yml'), 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert: string; expr: string }> }>
+    }
   ).groups.flatMap((g) => g.rules)
 
-  it.each(rules.map((r) => [r.alert, r.expr]))('%s names only metrics and labels from the catalog', (_alert, expr) => {
-    expect(metricRefs(expr).length).toBeGreaterThan(0)
-    expect(checkExpr(catalog, expr)).toEqual([])
-  })
+  it.each(rules.map((r) => [r.alert, r.expr]))(
+    '%s names only metrics and labels from the catalog',
+    (_alert, expr) => {
+      expect(metricRefs(expr).length).toBeGreaterThan(0)
+      expect(checkExpr(catalog, expr)).toEqual([])
+    },
+  )
 })

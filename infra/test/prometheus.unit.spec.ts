@@ -28,10 +28,17 @@ const ALERTS = [
 
 interface PromConfig {
   rule_files: string[]
-  scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }>
+  scrape_configs: Array<{
+    job_name: string
+    metrics_path?: string
+    static_configs: Array<{ targets: string[] }>
+  }>
 }
 interface RuleFile {
-  groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string; labels: Record<string, string> }> }>
+  groups: Array<{
+    name: string
+    rules: Array<{ alert: string; expr: string; for?: string; labels: Record<string, string> }>
+  }>
 }
 
 const load = <T>(file: string): T => parse(readFileSync(join(PROM, file), 'utf8')) as T
@@ -42,11 +49,14 @@ beforeAll(() => {
 }, 600_000)
 
 describe('prometheus config', () => {
-  it.each(['prometheus.yml', 'prometheus.host.yml'])('%s passes promtool check config (with its rule file)', (file) => {
-    const r = run(promtool, ['check', 'config', file], { cwd: PROM })
-    expect(r.output).toContain('SUCCESS')
-    expect(r.status, r.output).toBe(0)
-  })
+  it.each(['prometheus.yml', 'prometheus.host.yml'])(
+    '%s passes promtool check config (with its rule file)',
+    (file) => {
+      const r = run(promtool, ['check', 'config', file], { cwd: PROM })
+      expect(r.output).toContain('SUCCESS')
+      expect(r.status, r.output).toBe(0)
+    },
+  )
 
   it('scrapes every service by compose service name on its port, at /metrics', () => {
     const cfg = load<PromConfig>('prometheus.yml')
@@ -63,10 +73,15 @@ describe('prometheus config', () => {
     const host = load<PromConfig>('prometheus.host.yml')
     const portsOf = (c: PromConfig) =>
       Object.fromEntries(
-        c.scrape_configs.map((j) => [j.job_name, j.static_configs.flatMap((s) => s.targets).map((t) => t.split(':')[1])]),
+        c.scrape_configs.map((j) => [
+          j.job_name,
+          j.static_configs.flatMap((s) => s.targets).map((t) => t.split(':')[1]),
+        ]),
       )
     expect(portsOf(host)).toEqual(portsOf(bridge))
-    const hosts = host.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets)).map((t) => t.split(':')[0])
+    const hosts = host.scrape_configs
+      .flatMap((j) => j.static_configs.flatMap((s) => s.targets))
+      .map((t) => t.split(':')[0])
     expect(new Set(hosts)).toEqual(new Set(['127.0.0.1']))
     expect(host.rule_files).toEqual(bridge.rule_files)
   })
@@ -86,10 +101,12 @@ describe('alert rules', () => {
   })
 
   it('every alert has a unit test in alerts.test.yml', () => {
-    const tests = load<{ tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts: unknown[] }> }> }>(
-      'alerts.test.yml',
-    ).tests
-    const firing = new Set(tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)))
+    const tests = load<{
+      tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts: unknown[] }> }>
+    }>('alerts.test.yml').tests
+    const firing = new Set(
+      tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)),
+    )
     expect([...firing].sort()).toEqual([...ALERTS].sort())
   })
 

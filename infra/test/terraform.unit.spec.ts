@@ -47,7 +47,8 @@ describe('terraform files', () => {
         expect(existsSync(target), `${name} → ${source}`).toBe(true)
         const mod = Object.values(mods).find((m) => m.dir === target)!
         expect(mod, `${name} → ${source}`).toBeDefined()
-        for (const a of Object.keys(args)) expect(mod.variable[a], `${name}: ${a} is not a variable of ${source}`).toBeDefined()
+        for (const a of Object.keys(args))
+          expect(mod.variable[a], `${name}: ${a} is not a variable of ${source}`).toBeDefined()
         for (const [v, [decl]] of Object.entries(mod.variable))
           if (!('default' in decl!)) expect(args, `${name} must pass ${v}`).toHaveProperty(v)
       }
@@ -58,7 +59,9 @@ describe('terraform files', () => {
 
   it('pins the AWS provider to 5.x in both environments', () => {
     for (const env of Object.values(envs)) {
-      const providers = one<{ required_providers: Array<{ aws: { source: string; version: string } }> }>(env.terraform).required_providers
+      const providers = one<{ required_providers: Array<{ aws: { source: string; version: string } }> }>(
+        env.terraform,
+      ).required_providers
       expect(providers[0]!.aws).toEqual({ source: 'hashicorp/aws', version: '~> 5.0' })
     }
   })
@@ -72,25 +75,37 @@ describe('terraform files', () => {
 describe('storage module: the results bucket', () => {
   it('is versioned, encrypted and not public', () => {
     const m = mods.storage!
-    expect(one<{ versioning_configuration: Obj[] }>(m.resource.aws_s3_bucket_versioning!.results).versioning_configuration).toEqual([{ status: 'Enabled' }])
+    expect(
+      one<{ versioning_configuration: Obj[] }>(m.resource.aws_s3_bucket_versioning!.results)
+        .versioning_configuration,
+    ).toEqual([{ status: 'Enabled' }])
     expect(m.resource.aws_s3_bucket_server_side_encryption_configuration).toBeDefined()
     const pab = one<Obj>(m.resource.aws_s3_bucket_public_access_block!.results)
-    for (const k of ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets']) expect(pab[k], k).toBe(true)
+    for (const k of [
+      'block_public_acls',
+      'block_public_policy',
+      'ignore_public_acls',
+      'restrict_public_buckets',
+    ])
+      expect(pab[k], k).toBe(true)
   })
 
-  it.each(ENVS)('archives results after 30 days and deletes them after 365 (as envs/%s calls it)', (envName) => {
-    const m = mods.storage!
-    const { source: _s, ...args } = one<Obj & { source: string }>(envs[envName]!.module.storage)
-    const lc = one<{ rule: Obj[] }>(m.resource.aws_s3_bucket_lifecycle_configuration!.results)
-    const rule = one<Obj>(lc.rule)
-    expect(rule.status).toBe('Enabled')
-    const transition = one<Obj>(rule.transition)
-    expect(resolve(m, transition.days, args)).toBe(30)
-    expect(['GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR']).toContain(resolve(m, transition.storage_class, args))
-    expect(resolve(m, one<Obj>(rule.expiration).days, args)).toBe(365)
-    expect(resolve(m, one<Obj>(rule.noncurrent_version_transition).noncurrent_days, args)).toBe(30)
-    expect(resolve(m, one<Obj>(rule.noncurrent_version_expiration).noncurrent_days, args)).toBe(365)
-  })
+  it.each(ENVS)(
+    'archives results after 30 days and deletes them after 365 (as envs/%s calls it)',
+    (envName) => {
+      const m = mods.storage!
+      const { source: _s, ...args } = one<Obj & { source: string }>(envs[envName]!.module.storage)
+      const lc = one<{ rule: Obj[] }>(m.resource.aws_s3_bucket_lifecycle_configuration!.results)
+      const rule = one<Obj>(lc.rule)
+      expect(rule.status).toBe('Enabled')
+      const transition = one<Obj>(rule.transition)
+      expect(resolve(m, transition.days, args)).toBe(30)
+      expect(['GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR']).toContain(resolve(m, transition.storage_class, args))
+      expect(resolve(m, one<Obj>(rule.expiration).days, args)).toBe(365)
+      expect(resolve(m, one<Obj>(rule.noncurrent_version_transition).noncurrent_days, args)).toBe(30)
+      expect(resolve(m, one<Obj>(rule.noncurrent_version_expiration).noncurrent_days, args)).toBe(365)
+    },
+  )
 })
 
 describe('queue module: SQS with a dead-letter queue', () => {
@@ -104,7 +119,9 @@ describe('queue module: SQS with a dead-letter queue', () => {
     expect(resolve(m, `\${var.${count}}`)).toBeGreaterThan(0)
     const dlq = one<Obj>(m.resource.aws_sqs_queue!.dlq)
     expect(dlq.name).toBe('${var.queue_name}-dlq')
-    expect(resolve(m, dlq.message_retention_seconds)).toBeGreaterThanOrEqual(resolve(m, main.message_retention_seconds) as number)
+    expect(resolve(m, dlq.message_retention_seconds)).toBeGreaterThanOrEqual(
+      resolve(m, main.message_retention_seconds) as number,
+    )
     const allow = one<Obj>(m.resource.aws_sqs_queue_redrive_allow_policy!.dlq).redrive_allow_policy as string
     expect(allow).toMatch(/sourceQueueArns\s*=\s*\[aws_sqs_queue\.main\.arn\]/)
   })
@@ -114,7 +131,9 @@ describe('secrets module: Secrets Manager', () => {
   it('creates the secret and sets a value only when one is given', () => {
     const m = mods.secrets!
     expect(m.resource.aws_secretsmanager_secret!.this).toBeDefined()
-    expect(one<Obj>(m.resource.aws_secretsmanager_secret_version!.this).count).toBe('${var.secret_string == null ? 0 : 1}')
+    expect(one<Obj>(m.resource.aws_secretsmanager_secret_version!.this).count).toBe(
+      '${var.secret_string == null ? 0 : 1}',
+    )
     expect(one<{ sensitive?: boolean }>(m.variable.secret_string).sensitive).toBe(true)
   })
 })
@@ -124,8 +143,14 @@ describe('environments', () => {
     const env = envs.local!
     const p = one<Obj>(env.provider.aws)
     const endpoints = one<Record<string, string>>(p.endpoints)
-    for (const svc of ['s3', 'sqs', 'secretsmanager']) expect(resolve(env, endpoints[svc]), svc).toBe('http://localhost:4566')
-    expect(p).toMatchObject({ access_key: 'test', secret_key: 'test', skip_credentials_validation: true, s3_use_path_style: true })
+    for (const svc of ['s3', 'sqs', 'secretsmanager'])
+      expect(resolve(env, endpoints[svc]), svc).toBe('http://localhost:4566')
+    expect(p).toMatchObject({
+      access_key: 'test',
+      secret_key: 'test',
+      skip_credentials_validation: true,
+      s3_use_path_style: true,
+    })
   })
 
   it('aws uses the real endpoints and never a static credential', () => {

@@ -27,7 +27,8 @@ export interface MetricRef {
 }
 
 /** Grafana's built-in interval variables, replaced by a duration so the query parses as PromQL. */
-const GRAFANA_DURATIONS = /\$(__rate_interval|__interval|__range)\b|\$\{(__rate_interval|__interval|__range)\}/g
+const GRAFANA_DURATIONS =
+  /\$(__rate_interval|__interval|__range)\b|\$\{(__rate_interval|__interval|__range)\}/g
 
 /**
  * Every metric a PromQL expression reads, found with Prometheus's own grammar. Conservative: an
@@ -41,7 +42,8 @@ export function metricRefs(expr: string): MetricRef[] {
   const errors: string[] = []
   tree.iterate({
     enter(node) {
-      if (node.type.isError) errors.push(`at ${node.from}: "${src.slice(Math.max(0, node.from - 10), node.to + 10)}"`)
+      if (node.type.isError)
+        errors.push(`at ${node.from}: "${src.slice(Math.max(0, node.from - 10), node.to + 10)}"`)
       if (node.name !== 'VectorSelector') return
       let name: string | null = null
       const labels: string[] = []
@@ -49,14 +51,17 @@ export function metricRefs(expr: string): MetricRef[] {
       const id = sel.getChild('Identifier')
       if (id) name = src.slice(id.from, id.to)
       const matchers = sel.getChild('LabelMatchers')
-      for (const m of matchers ? [...matchers.getChildren('UnquotedLabelMatcher'), ...matchers.getChildren('QuotedLabelMatcher')] : []) {
+      for (const m of matchers
+        ? [...matchers.getChildren('UnquotedLabelMatcher'), ...matchers.getChildren('QuotedLabelMatcher')]
+        : []) {
         const ln = m.getChild('LabelName')
         const op = m.getChild('MatchOp')
         const value = m.getChild('StringLiteral')
         const label = ln ? src.slice(ln.from, ln.to) : ''
         if (label === '__name__') {
           const exact = op && src.slice(op.from, op.to) === '='
-          if (!exact || !value) errors.push(`selector "${src.slice(sel.from, sel.to)}" does not name one metric`)
+          if (!exact || !value)
+            errors.push(`selector "${src.slice(sel.from, sel.to)}" does not name one metric`)
           else name = JSON.parse(src.slice(value.from, value.to)) as string
         } else if (label) labels.push(label)
       }
@@ -64,7 +69,8 @@ export function metricRefs(expr: string): MetricRef[] {
       else refs.push({ name, labels })
     },
   })
-  if (errors.length > 0) throw new Error(`not valid PromQL or not checkable: ${expr}\n  ${errors.join('\n  ')}`)
+  if (errors.length > 0)
+    throw new Error(`not valid PromQL or not checkable: ${expr}\n  ${errors.join('\n  ')}`)
   return refs
 }
 
@@ -87,7 +93,12 @@ export function checkRef(catalog: Catalog, ref: MetricRef): string[] {
     return [`${ref.name} is a histogram: read it through ${ref.name}_bucket, _sum or _count`]
   }
   if (!metric) return [`${ref.name} is not in infra/metrics-catalog.json`]
-  const known = new Set([...metric.labels, ...extra, ...catalog.targetLabels, ...(metric.source === 'prometheus' ? [] : catalog.defaultLabels)])
+  const known = new Set([
+    ...metric.labels,
+    ...extra,
+    ...catalog.targetLabels,
+    ...(metric.source === 'prometheus' ? [] : catalog.defaultLabels),
+  ])
   return ref.labels.filter((l) => !known.has(l)).map((l) => `${ref.name} has no label "${l}"`)
 }
 

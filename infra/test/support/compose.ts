@@ -28,24 +28,30 @@ export interface ComposeFile {
  * ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}.
  */
 export function interpolate(text: string, env: Record<string, string | undefined> = {}): string {
-  return text.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (m, dollar, braced, op, arg, bare) => {
-    if (dollar === '$') return '$$'
-    const name = (braced ?? bare) as string
-    const value = env[name]
-    if (op === ':-') return value ? value : arg
-    if (op === '-') return value ?? arg
-    if (op === ':?' || op === '?') {
-      if (op === ':?' ? !value : value === undefined) throw new Error(`${name} is required: ${arg}`)
-      return value!
-    }
-    return value ?? ''
-  }).replace(/\$\$/g, '$')
+  return text
+    .replace(
+      /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+      (m, dollar, braced, op, arg, bare) => {
+        if (dollar === '$') return '$$'
+        const name = (braced ?? bare) as string
+        const value = env[name]
+        if (op === ':-') return value ? value : arg
+        if (op === '-') return value ?? arg
+        if (op === ':?' || op === '?') {
+          if (op === ':?' ? !value : value === undefined) throw new Error(`${name} is required: ${arg}`)
+          return value!
+        }
+        return value ?? ''
+      },
+    )
+    .replace(/\$\$/g, '$')
 }
 
 function interpolateDeep(v: unknown, env: Record<string, string | undefined>): unknown {
   if (typeof v === 'string') return interpolate(v, env)
   if (Array.isArray(v)) return v.map((x) => interpolateDeep(x, env))
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolateDeep(x, env)]))
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolateDeep(x, env)]))
   return v
 }
 
@@ -64,17 +70,30 @@ export function composeValidator() {
     Array.isArray(v)
       ? v.map(dropIds)
       : isMap(v)
-        ? Object.fromEntries(Object.entries(v).filter(([k, x]) => !(k === 'id' && typeof x === 'string') && k !== '$schema').map(([k, x]) => [k, dropIds(x)]))
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k, x]) => !(k === 'id' && typeof x === 'string') && k !== '$schema')
+              .map(([k, x]) => [k, dropIds(x)]),
+          )
         : v
-  const schema = dropIds(JSON.parse(readFileSync(join(INFRA, 'test', 'schemas', 'compose-spec-1.29.json'), 'utf8'))) as object
+  const schema = dropIds(
+    JSON.parse(readFileSync(join(INFRA, 'test', 'schemas', 'compose-spec-1.29.json'), 'utf8')),
+  ) as object
   const ajv = new Ajv2019({ strict: false, allErrors: true })
   ajv.addFormat('duration', /^(\d+(\.\d+)?(us|ms|s|m|h))+$/)
-  ajv.addFormat('ports', /^((\[?[0-9a-fA-F.:]+\]?|[a-zA-Z0-9.-]+):)?((\d+(-\d+)?):)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/)
+  ajv.addFormat(
+    'ports',
+    /^((\[?[0-9a-fA-F.:]+\]?|[a-zA-Z0-9.-]+):)?((\d+(-\d+)?):)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+  )
   ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/)
   ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F.:]+\/\d{1,3}$/)
   const validate = ajv.compile(schema)
   return (doc: unknown): string[] =>
-    validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+    validate(doc)
+      ? []
+      : (validate.errors ?? []).map(
+          (e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+        )
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
@@ -96,7 +115,7 @@ export function mergeCompose(base: ComposeFile, override: ComposeFile): ComposeF
       } else if (isMap(prev) && isMap(v) && k !== 'healthcheck') {
         m[k] = deepMerge(prev, v)
       } else if (k === 'healthcheck' && isMap(prev) && isMap(v)) {
-        m[k] = { ...prev, ...v } as NonNullable<Service["healthcheck"]>
+        m[k] = { ...prev, ...v } as NonNullable<Service['healthcheck']>
       } else m[k] = v
     }
     services[name] = m
@@ -112,7 +131,8 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 
 export function dependsOn(s: Service): Record<string, { condition: string }> {
   if (!s.depends_on) return {}
-  if (Array.isArray(s.depends_on)) return Object.fromEntries(s.depends_on.map((d) => [d, { condition: 'service_started' }]))
+  if (Array.isArray(s.depends_on))
+    return Object.fromEntries(s.depends_on.map((d) => [d, { condition: 'service_started' }]))
   return s.depends_on
 }
 
@@ -121,7 +141,13 @@ export function privateAddresses(text: string): string[] {
   const found: string[] = []
   for (const m of text.matchAll(/(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])/g)) {
     const [a, b] = [Number(m[1]), Number(m[2])]
-    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127))
+    if (
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    )
       found.push(m[0])
   }
   return found

@@ -15,7 +15,14 @@ export interface Dashboard {
   uid: string
   title: string
   panels: Panel[]
-  templating: { list: Array<{ name: string; type: string; query: string | { query: string }; datasource?: { uid: string } }> }
+  templating: {
+    list: Array<{
+      name: string
+      type: string
+      query: string | { query: string }
+      datasource?: { uid: string }
+    }>
+  }
 }
 
 export const DASHBOARD_DIR = join(INFRA, 'grafana', 'dashboards')
@@ -24,7 +31,10 @@ export function loadDashboards(): Array<{ file: string; dashboard: Dashboard }> 
   return readdirSync(DASHBOARD_DIR)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((file) => ({ file, dashboard: JSON.parse(readFileSync(join(DASHBOARD_DIR, file), 'utf8')) as Dashboard }))
+    .map((file) => ({
+      file,
+      dashboard: JSON.parse(readFileSync(join(DASHBOARD_DIR, file), 'utf8')) as Dashboard,
+    }))
 }
 
 /** Every panel, rows' nested panels included. */

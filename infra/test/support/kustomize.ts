@@ -6,7 +6,12 @@ import { parse, parseAllDocuments } from 'yaml'
 export type K8sObject = {
   apiVersion: string
   kind: string
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+  metadata: {
+    name: string
+    namespace?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+  }
   [key: string]: unknown
 }
 
@@ -46,7 +51,13 @@ const SUPPORTED = new Set([
 ])
 
 /** Kinds that live outside namespaces. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'StorageClass'])
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'StorageClass',
+])
 
 function loadYamlDocs(file: string): K8sObject[] {
   return parseAllDocuments(readFileSync(file, 'utf8'))
@@ -72,7 +83,11 @@ export function strategicMerge(target: unknown, patch: unknown): unknown {
     }
     return out
   }
-  if (Array.isArray(target) && Array.isArray(patch) && [...target, ...patch].every((x) => isObj(x) && typeof x.name === 'string')) {
+  if (
+    Array.isArray(target) &&
+    Array.isArray(patch) &&
+    [...target, ...patch].every((x) => isObj(x) && typeof x.name === 'string')
+  ) {
     const out = target.map((x) => clone(x) as Obj)
     for (const p of patch as Obj[]) {
       const i = out.findIndex((x) => x.name === p.name)
@@ -125,11 +140,15 @@ function matches(o: K8sObject, target: { kind?: string; name?: string }): boolea
 function podTemplate(o: K8sObject): Obj | undefined {
   const spec = o.spec as Obj | undefined
   const t = spec?.template as Obj | undefined
-  if (o.kind === 'CronJob') return ((spec?.jobTemplate as Obj | undefined)?.spec as Obj | undefined)?.template as Obj | undefined
+  if (o.kind === 'CronJob')
+    return ((spec?.jobTemplate as Obj | undefined)?.spec as Obj | undefined)?.template as Obj | undefined
   return t
 }
 
-function generated(kind: 'ConfigMap' | 'Secret', g: { name: string; literals?: string[]; type?: string }): K8sObject {
+function generated(
+  kind: 'ConfigMap' | 'Secret',
+  g: { name: string; literals?: string[]; type?: string },
+): K8sObject {
   const data: Record<string, string> = {}
   for (const l of g.literals ?? []) {
     const i = l.indexOf('=')
@@ -147,11 +166,14 @@ function generated(kind: 'ConfigMap' | 'Secret', g: { name: string; literals?: s
 
 /** Renders a kustomization folder like `kubectl kustomize <dir>` for the features listed in SUPPORTED. */
 export function kustomize(dir: string, root = dir): K8sObject[] {
-  const file = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((f) => join(dir, f)).find(existsSync)
+  const file = ['kustomization.yaml', 'kustomization.yml', 'Kustomization']
+    .map((f) => join(dir, f))
+    .find(existsSync)
   if (!file) throw new Error(`${relative(root, dir) || dir}: no kustomization.yaml`)
   const k = parse(readFileSync(file, 'utf8')) as Kustomization
   const unknown = Object.keys(k).filter((key) => !SUPPORTED.has(key))
-  if (unknown.length > 0) throw new Error(`${relative(root, file)}: unsupported field(s) ${unknown.join(', ')}`)
+  if (unknown.length > 0)
+    throw new Error(`${relative(root, file)}: unsupported field(s) ${unknown.join(', ')}`)
   if (k.kind !== undefined && k.kind !== 'Kustomization') throw new Error(`${file}: kind ${k.kind}`)
 
   let objs: K8sObject[] = []
@@ -162,8 +184,13 @@ export function kustomize(dir: string, root = dir): K8sObject[] {
   }
   if (k.generatorOptions && Object.keys(k.generatorOptions).some((o) => o !== 'disableNameSuffixHash'))
     throw new Error(`${file}: only generatorOptions.disableNameSuffixHash is supported`)
-  if ((k.configMapGenerator?.length || k.secretGenerator?.length) && k.generatorOptions?.disableNameSuffixHash !== true)
-    throw new Error(`${file}: generators need generatorOptions.disableNameSuffixHash: true (name hashing is not modelled)`)
+  if (
+    (k.configMapGenerator?.length || k.secretGenerator?.length) &&
+    k.generatorOptions?.disableNameSuffixHash !== true
+  )
+    throw new Error(
+      `${file}: generators need generatorOptions.disableNameSuffixHash: true (name hashing is not modelled)`,
+    )
   for (const g of k.configMapGenerator ?? []) objs.push(generated('ConfigMap', g))
   for (const g of k.secretGenerator ?? []) objs.push(generated('Secret', g))
 
@@ -174,19 +201,27 @@ export function kustomize(dir: string, root = dir): K8sObject[] {
     if (Array.isArray(body)) {
       if (!p.target) throw new Error(`${file}: a JSON 6902 patch needs a target`)
       const hit = objs.filter((o) => matches(o, p.target!))
-      if (hit.length === 0) throw new Error(`${file}: patch target ${JSON.stringify(p.target)} matches nothing`)
+      if (hit.length === 0)
+        throw new Error(`${file}: patch target ${JSON.stringify(p.target)} matches nothing`)
       objs = objs.map((o) => (matches(o, p.target!) ? (jsonPatch(o, body as never) as K8sObject) : o))
     } else {
       const sm = body as K8sObject
       const target = p.target ?? { kind: sm.kind, name: sm.metadata?.name }
       const hit = objs.filter((o) => matches(o, target))
-      if (hit.length === 0) throw new Error(`${file}: patch for ${target.kind}/${target.name} matches nothing`)
-      objs = objs.map((o) => (matches(o, target) ? (strategicMerge(o, { ...sm, metadata: { ...sm.metadata, name: o.metadata.name } }) as K8sObject) : o))
+      if (hit.length === 0)
+        throw new Error(`${file}: patch for ${target.kind}/${target.name} matches nothing`)
+      objs = objs.map((o) =>
+        matches(o, target)
+          ? (strategicMerge(o, { ...sm, metadata: { ...sm.metadata, name: o.metadata.name } }) as K8sObject)
+          : o,
+      )
     }
   }
 
   for (const r of k.replicas ?? []) {
-    const hit = objs.filter((o) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(o.kind) && o.metadata.name === r.name)
+    const hit = objs.filter(
+      (o) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(o.kind) && o.metadata.name === r.name,
+    )
     if (hit.length === 0) throw new Error(`${file}: replicas for ${r.name} matches nothing`)
     for (const o of hit) (o.spec as Obj).replicas = r.count
   }
@@ -242,4 +277,6 @@ export function kustomize(dir: string, root = dir): K8sObject[] {
 }
 
 export const overlayDirs = (k8sRoot: string): string[] =>
-  ['dev', 'production'].map((o) => join(k8sRoot, 'overlays', o)).filter((d) => existsSync(d) && dirname(d) !== d)
+  ['dev', 'production']
+    .map((o) => join(k8sRoot, 'overlays', o))
+    .filter((d) => existsSync(d) && dirname(d) !== d)

@@ -20,7 +20,17 @@ export interface TfModule {
 export async function loadTf(dir: string): Promise<TfModule> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.tf') && statSync(join(dir, f)).isFile())
   if (files.length === 0) throw new Error(`${dir}: no .tf files`)
-  const mod: TfModule = { dir, variable: {}, resource: {}, module: {}, provider: {}, terraform: [], output: {}, data: {}, text: '' }
+  const mod: TfModule = {
+    dir,
+    variable: {},
+    resource: {},
+    module: {},
+    provider: {},
+    terraform: [],
+    output: {},
+    data: {},
+    text: '',
+  }
   for (const f of files.sort()) {
     const text = readFileSync(join(dir, f), 'utf8')
     mod.text += text
@@ -30,11 +40,13 @@ export async function loadTf(dir: string): Promise<TfModule> {
       else if (block === 'resource' || block === 'data') {
         for (const [type, byName] of Object.entries(body as Obj)) {
           const target = (mod[block][type] ??= {})
-          for (const [name, v] of Object.entries(byName as Obj)) target[name] = [...(target[name] ?? []), ...(v as Obj[])]
+          for (const [name, v] of Object.entries(byName as Obj))
+            target[name] = [...(target[name] ?? []), ...(v as Obj[])]
         }
       } else if (['variable', 'module', 'provider', 'output'].includes(block)) {
         const target = mod[block as 'variable'] as Record<string, unknown[]>
-        for (const [name, v] of Object.entries(body as Obj)) target[name] = [...(target[name] ?? []), ...(v as unknown[])]
+        for (const [name, v] of Object.entries(body as Obj))
+          target[name] = [...(target[name] ?? []), ...(v as unknown[])]
       } else throw new Error(`${dir}/${f}: unexpected top-level block ${block}`)
     }
   }
@@ -55,4 +67,6 @@ export function resolve(mod: TfModule, value: unknown, args: Obj = {}): unknown 
 }
 
 /** Every `var.x` an expression text refers to. */
-export const varRefs = (text: string): string[] => [...new Set([...text.matchAll(/\bvar\.([a-z_][a-z0-9_]*)/g)].map((m) => m[1]!))]
+export const varRefs = (text: string): string[] => [
+  ...new Set([...text.matchAll(/\bvar\.([a-z_][a-z0-9_]*)/g)].map((m) => m[1]!)),
+]

@@ -18,7 +18,11 @@ export interface RunResult {
 }
 
 export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): RunResult {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000 })
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 60_000,
+  })
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` }
 }
 
@@ -37,13 +41,20 @@ export function ensurePromtool(log: (line: string) => void = console.log): strin
   const found = which('promtool')
   if (found) return found
   if (process.getuid?.() !== 0) {
-    throw new Error('promtool is missing and this user cannot install it: run `apt-get install -y prometheus` as root')
+    throw new Error(
+      'promtool is missing and this user cannot install it: run `apt-get install -y prometheus` as root',
+    )
   }
   log('[infra-test] promtool missing: installing Debian package prometheus')
   const policy = '/usr/sbin/policy-rc.d'
   const ownPolicy = !existsSync(policy)
   const before = new Set(prometheusServerPids())
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# zixly infra test: no service starts during apt-get install\nexit 101\n', { mode: 0o755 })
+  if (ownPolicy)
+    writeFileSync(
+      policy,
+      '#!/bin/sh\n# zixly infra test: no service starts during apt-get install\nexit 101\n',
+      { mode: 0o755 },
+    )
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 })
@@ -53,7 +64,9 @@ export function ensurePromtool(log: (line: string) => void = console.log): strin
       timeout: 300_000,
     })
   } catch (err) {
-    throw new Error(`could not install promtool (apt-get install prometheus): ${(err as Error).message.split('\n')[0]}`)
+    throw new Error(
+      `could not install promtool (apt-get install prometheus): ${(err as Error).message.split('\n')[0]}`,
+    )
   } finally {
     if (ownPolicy) rmSync(policy, { force: true })
     const started = prometheusServerPids().filter((pid) => !before.has(pid))
