@@ -64,7 +64,7 @@ describe('one sweep from webhook to read model', () => {
       results: Array<Record<string, unknown>>
     }
     expect(page.total_count).toBe(8)
-    const pairs = page.results.map((r) => `${r.fast_period}/${r.slow_period}`).sort()
+    const pairs = page.results.map((r) => `${String(r.fast_period)}/${String(r.slow_period)}`).sort()
     expect(pairs).toEqual(['10/20', '10/25', '10/30', '15/20', '15/25', '15/30', '20/25', '20/30'])
     for (const row of page.results) {
       expect(Object.keys(row).sort()).toEqual([...RESULT_FIELDS].sort())

@@ -33,8 +33,8 @@ export async function spawnService(name: string, env: Record<string, string>, ti
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+  proc.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  proc.stderr.on('data', (c: Buffer) => (out += c.toString()))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   )
@@ -44,11 +44,11 @@ export async function spawnService(name: string, env: Record<string, string>, ti
     const check = () => {
       if (out.includes(ready)) {
         clearTimeout(t)
-        proc.stdout!.off('data', check)
+        proc.stdout.off('data', check)
         resolve()
       }
     }
-    proc.stdout!.on('data', check)
+    proc.stdout.on('data', check)
     void exited.then(({ code, signal }) => {
       clearTimeout(t)
       reject(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${out}`))

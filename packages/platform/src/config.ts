@@ -24,7 +24,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
     throw new Error(`invalid configuration: ${lines.join('; ')}`)
   }
-  return parsed.data as z.infer<S>
+  return parsed.data
 }
 
 /** Host and port of a service URL, for messages that say where we looked. */

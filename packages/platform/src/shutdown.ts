@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 
-type Closer = { name: string; close: () => Promise<unknown> | unknown }
+type Closer = { name: string; close: () => unknown }
 
 /**
  * Graceful shutdown: on SIGTERM / SIGINT, run closers in order (stop taking work first, then let

@@ -209,7 +209,7 @@ export async function startExecutor(deps: ExecutorDeps) {
     }
 
     async function settleFailure(err: unknown): Promise<void> {
-      const cause = stop.signal.aborted ? stop.signal.reason : err
+      const cause: unknown = stop.signal.aborted ? stop.signal.reason : err
       if (cause instanceof HandedBack) {
         log.info('handing the command back to the stream')
         m.nak()

@@ -2,7 +2,7 @@ import { RESULT_FIELDS, SweepParams, SweepResultRow, type JobView, type ResultsQ
 import type { Pool } from '@zixly/platform'
 import { z } from 'zod'
 
-const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v))
+const iso = (v: Date | null): string | null => (v === null ? null : v.toISOString())
 
 const JobRow = z.object({
   id: z.string(),
@@ -91,9 +91,9 @@ export function readModel(pool: Pool) {
          ORDER BY ${q.sort} ${order} NULLS LAST, fast_period, slow_period LIMIT $2 OFFSET $3`,
         [jobId, q.limit, q.offset],
       )
-      let total = r.rows.length > 0 ? Number(r.rows[0].total_count) : 0
+      let total = r.rows.length > 0 ? Number((r.rows[0] as { total_count: string }).total_count) : 0
       if (r.rows.length === 0 && q.offset > 0)
-        total = Number((await pool.query(`SELECT count(*) AS n FROM trading_sweep_results WHERE job_id = $1`, [jobId])).rows[0].n)
+        total = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM trading_sweep_results WHERE job_id = $1`, [jobId])).rows[0]!.n)
       return {
         job_id: jobId,
         total_count: total,
