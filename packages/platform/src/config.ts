@@ -12,6 +12,8 @@ export const BaseConfig = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix of every subject and stream (tests give each file its own). */
   ZIXLY_NAMESPACE: z.string().regex(SUBJECT_TOKEN).default(DEFAULT_NAMESPACE),
+  /** Address HTTP, health and metrics servers bind to (0.0.0.0 in containers). */
+  HOST: z.string().default('127.0.0.1'),
   /** Tenant used until authentication assigns one per request. */
   DEFAULT_TENANT_ID: z.string().regex(SUBJECT_TOKEN).default('local'),
 })

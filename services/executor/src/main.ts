@@ -48,6 +48,7 @@ runMain('executor', async () => {
   })
   const health = await startHealthServer({
     port: config.EXECUTOR_PORT,
+    host: config.HOST,
     registry: metrics.registry,
     checks: [{ name: 'nats', check: () => nc.flush() }],
   })

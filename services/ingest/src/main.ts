@@ -19,7 +19,6 @@ import { readModel } from './read-model.ts'
 
 const Config = BaseConfig.extend(MarketDataConfig.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('127.0.0.1'),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(86_400).default(7 * 86_400),
 })
 

@@ -25,6 +25,7 @@ runMain('notifier', async () => {
   const notifier = await startNotifier({ nc, names: n, logger, channels: [logChannel(logger)] })
   const health = await startHealthServer({
     port: config.NOTIFIER_PORT,
+    host: config.HOST,
     registry: metrics.registry,
     checks: [{ name: 'nats', check: () => nc.flush() }],
   })

@@ -25,6 +25,7 @@ runMain('orchestrator', async () => {
   const orchestrator = await startOrchestrator({ nc, names: n, logger })
   const health = await startHealthServer({
     port: config.ORCHESTRATOR_PORT,
+    host: config.HOST,
     registry: metrics.registry,
     checks: [{ name: 'nats', check: () => nc.flush() }],
   })

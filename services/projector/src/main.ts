@@ -33,6 +33,7 @@ runMain('projector', async () => {
   const projector = await startProjector({ nc, pool, names: n, logger, metrics, batchSize: config.PROJECTOR_BATCH_SIZE })
   const health = await startHealthServer({
     port: config.PROJECTOR_PORT,
+    host: config.HOST,
     registry: metrics.registry,
     checks: [
       { name: 'nats', check: () => nc.flush() },
