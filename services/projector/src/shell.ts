@@ -1,7 +1,7 @@
 import { parseEvent, type Names, type SweepEvent } from '@zixly/contracts'
 import { describe, inTransaction, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
 import type { JsMsg } from 'nats'
-import { projectJobs, type Statement } from './projections/jobs.ts'
+import { project, type Statement } from './projections/index.ts'
 
 export const PROJECTION = 'jobs'
 
@@ -91,7 +91,7 @@ export async function startProjector(deps: ProjectorDeps) {
           logger.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
           continue
         }
-        for (const s of projectJobs(event, { seq: m.seq })) await run(c, s)
+        for (const s of project(event, { seq: m.seq })) await run(c, s)
         const jobs = touched.get(event.metadata.tenantId) ?? new Set<string>()
         jobs.add(event.data.job_id)
         touched.set(event.metadata.tenantId, jobs)
