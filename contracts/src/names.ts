@@ -18,6 +18,8 @@ export interface Names {
   runSweepSubject(tenantId: string): string
   changesSubject(tenantId: string): string
   readonly allChangesSubject: string
+  /** Core-NATS subject on which ingest relays a Trading-API callback to the executor waiting for it. */
+  callbackSubject(tenantId: string, jobId: string): string
 }
 
 function token(kind: string, value: string): string {
@@ -41,6 +43,7 @@ export function names(namespace: string = DEFAULT_NAMESPACE): Names {
     runSweepSubject: (tenantId) => `${ns}.cmd.sweep.run.${token('tenant', tenantId)}`,
     changesSubject: (tenantId) => `${ns}.changes.${token('tenant', tenantId)}`,
     allChangesSubject: `${ns}.changes.>`,
+    callbackSubject: (tenantId, jobId) => `${ns}.callbacks.${token('tenant', tenantId)}.${token('job', jobId)}`,
   }
 }
 

@@ -189,6 +189,15 @@ export interface NormalizedCallback {
   progress?: number
 }
 
+/** A normalized callback as ingest relays it to the waiting executor over NATS. */
+export const RelayedCallback = z.object({
+  job_id: z.string().min(1).max(200),
+  status: TradingApiJobState,
+  sweep_run_id: z.string().max(200).optional(),
+  error_message: z.string().max(5000).optional(),
+  progress: z.number().min(0).max(100).optional(),
+})
+
 export type ParsedCallback =
   | { ok: true; dialect: 'trading-api' | 'seed-worker'; callback: NormalizedCallback }
   | { ok: false; errors: Array<{ field: string; message: string }> }

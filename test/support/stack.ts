@@ -5,6 +5,9 @@ import { startNotifier, logChannel } from '@zixly/notifier'
 import { createMetrics } from '@zixly/platform'
 import type { TestEnv } from './env.ts'
 
+/** The callback secret shared by test ingests and test executors. */
+export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789'
+
 /** Ingest's app on an ephemeral port, wired to a test environment. */
 export async function startIngest(env: TestEnv, opts: { knownTicker?: (t: string, i: '1d' | '1h') => Promise<boolean> } = {}) {
   const metrics = createMetrics('ingest')
@@ -16,6 +19,8 @@ export async function startIngest(env: TestEnv, opts: { knownTicker?: (t: string
     idempotency: idempotencyStore(env.redis, env.namespace, 86_400),
     metrics,
     now: () => new Date(),
+    relay: (subject, payload) => env.nc.publish(subject, JSON.stringify(payload)),
+    callbackSecret: TEST_CALLBACK_SECRET,
     tenantOf: () => 'local',
     checks: [
       { name: 'nats', check: () => env.nc.flush() },

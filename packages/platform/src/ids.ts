@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
 /** RFC 4122 name-based UUID (version 5, SHA-1): the same name in the same namespace gives the same id. */
 export function uuidV5(name: string, namespace: string): string {
@@ -23,4 +23,19 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
       : v,
   )
+}
+
+/**
+ * The token a Trading API must echo on its callback for (tenant, job): an HMAC with the callback
+ * secret, so a callback cannot be forged for a job by anyone who does not hold the secret.
+ */
+export function callbackToken(secret: string, tenantId: string, jobId: string): string {
+  return createHmac('sha256', secret).update(`callback\n${tenantId}\n${jobId}`).digest('base64url')
+}
+
+/** Constant-time check of a callback token. */
+export function verifyCallbackToken(secret: string, tenantId: string, jobId: string, token: string): boolean {
+  const want = Buffer.from(callbackToken(secret, tenantId, jobId))
+  const got = Buffer.from(token)
+  return want.length === got.length && timingSafeEqual(want, got)
 }

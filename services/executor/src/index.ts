@@ -1,4 +1,6 @@
 export { startExecutor } from './shell.ts'
 export { inProcessRunner } from './adapters/inprocess.ts'
+export { httpRunner } from './adapters/http.ts'
+export { withResultsArchive, chartedRows, type ResultsArchive } from './archive.ts'
 export { progressGate } from './progress.ts'
-export type { SweepRunner, PreparedSweep, SweepOutcome } from './runner.ts'
+export type { SweepRunner, PreparedSweep, SweepOutcome, AttemptContext } from './runner.ts'

@@ -1,5 +1,6 @@
 import { names } from '@zixly/contracts'
 import { createMarketData, MarketDataConfig, marketDataOptions } from '@zixly/market-data'
+import { loadObjectStore, ObjectStoreConfig } from '@zixly/object-store'
 import {
   BaseConfig,
   connectNats,
@@ -12,18 +13,32 @@ import {
   runMain,
   startHealthServer,
 } from '@zixly/platform'
+import { createTradingApiClient } from '@zixly/trading-api-client'
 import { hostname } from 'node:os'
 import { z } from 'zod'
+import { httpRunner } from './adapters/http.ts'
 import { inProcessRunner } from './adapters/inprocess.ts'
+import { withResultsArchive } from './archive.ts'
 import { startExecutor } from './shell.ts'
 
-const Config = BaseConfig.extend(MarketDataConfig.shape).extend({
-  EXECUTOR_PORT: z.coerce.number().int().min(0).default(3012),
-  EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  EXECUTOR_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
-  EXECUTOR_ID: z.string().default(`${hostname()}-${process.pid}`),
-  EXECUTOR_STOP_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-})
+const Config = BaseConfig.extend(MarketDataConfig.shape)
+  .extend(ObjectStoreConfig.shape)
+  .extend({
+    EXECUTOR_PORT: z.coerce.number().int().min(0).default(3012),
+    EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    EXECUTOR_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+    EXECUTOR_ID: z.string().default(`${hostname()}-${process.pid}`),
+    EXECUTOR_STOP_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    /** `inprocess`: the bundled engine in worker threads; `http`: a Trading-API-compatible server. */
+    EXECUTOR_ADAPTER: z.enum(['inprocess', 'http']).default('inprocess'),
+    TRADING_API_URL: z.url().default('http://127.0.0.1:8000'),
+    TRADING_API_KEY: z.string().optional(),
+    TRADING_API_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    TRADING_API_POLL_MS: z.coerce.number().int().min(10).default(1000),
+    /** Ingest's address as the Trading API reaches it; `none` disables callbacks (polling only). */
+    CALLBACK_BASE_URL: z.string().default('http://127.0.0.1:3000'),
+    CALLBACK_SECRET: z.string().min(16).default('zixly-development-callback-secret'),
+  })
 
 runMain('executor', async () => {
   const config = loadConfig(Config)
@@ -34,7 +49,23 @@ runMain('executor', async () => {
   const metrics = createMetrics('executor')
   const md = marketDataOptions(config)
   const marketData = createMarketData(md.source, md.deps)
-  const runner = inProcessRunner({ marketData, ...(config.EXECUTOR_WORKERS ? { workers: config.EXECUTOR_WORKERS } : {}) })
+  const adapter =
+    config.EXECUTOR_ADAPTER === 'http'
+      ? httpRunner({
+          nc,
+          names: n,
+          client: createTradingApiClient({
+            baseUrl: config.TRADING_API_URL,
+            timeoutMs: config.TRADING_API_TIMEOUT_MS,
+            metrics,
+            ...(config.TRADING_API_KEY === undefined ? {} : { apiKey: config.TRADING_API_KEY }),
+          }),
+          callbackBaseUrl: config.CALLBACK_BASE_URL === 'none' ? null : config.CALLBACK_BASE_URL,
+          callbackSecret: config.CALLBACK_SECRET,
+          pollIntervalMs: config.TRADING_API_POLL_MS,
+        })
+      : inProcessRunner({ marketData, ...(config.EXECUTOR_WORKERS ? { workers: config.EXECUTOR_WORKERS } : {}) })
+  const runner = withResultsArchive(adapter, { store: loadObjectStore(), marketData })
   const executor = await startExecutor({
     nc,
     names: n,

@@ -10,11 +10,20 @@ export interface PreparedSweep {
 export interface SweepOutcome {
   readonly rows: SweepResultRow[]
   readonly bnhReturnPct: number
+  /** Where the full result set was archived, when it was. */
+  readonly resultsUri?: string
+}
+
+/** Which job an attempt belongs to (an adapter may need it, e.g. for its callback address). */
+export interface AttemptContext {
+  readonly jobId: string
+  readonly tenantId: string
+  readonly attempt: number
 }
 
 /** A Trading-API adapter: the bundled engine in-process, or a Trading-API-compatible server over HTTP. */
 export interface SweepRunner {
   readonly name: string
-  prepare(params: SweepParams, signal: AbortSignal): Promise<PreparedSweep>
+  prepare(params: SweepParams, signal: AbortSignal, ctx: AttemptContext): Promise<PreparedSweep>
   close(): Promise<void>
 }

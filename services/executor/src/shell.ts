@@ -140,7 +140,7 @@ export async function startExecutor(deps: ExecutorDeps) {
       deadline === null ? stop.signal : AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(0, deadline))])
     const started = now().getTime()
     try {
-      const prepared = await runner.prepare(params, signal)
+      const prepared = await runner.prepare(params, signal, { jobId, tenantId, attempt })
       await append({
         id: idOf('SweepStarted'),
         type: 'SweepStarted',
@@ -196,7 +196,7 @@ export async function startExecutor(deps: ExecutorDeps) {
           bnh_return_pct: outcome.bnhReturnPct,
           bars: prepared.bars,
           duration_ms: now().getTime() - started,
-          results_uri: null,
+          results_uri: outcome.resultsUri ?? null,
         },
         metadata: meta(),
       })

@@ -5,6 +5,7 @@ import { errorHandler, sendProblem } from './problem.ts'
 import type { IdempotencyStore } from './idempotency.ts'
 import type { ReadModel } from './read-model.ts'
 import { openApiDocument } from './openapi.ts'
+import { callbackRoutes } from './routes/callbacks.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { sweepRoutes } from './routes/sweeps.ts'
 
@@ -24,6 +25,10 @@ export interface IngestDeps {
   knownTicker?: (ticker: string, interval: '1d' | '1h') => Promise<boolean>
   logger?: Logger
   bodyLimit?: number
+  /** Publishes on core NATS (Trading-API callbacks are relayed to the executor waiting for them). */
+  relay: (subject: string, payload: unknown) => void
+  /** Secret of the per-job callback tokens (shared with the executors). */
+  callbackSecret: string
 }
 
 /** The ingest HTTP app, as one fastify instance; `main.ts` only listens and closes. */
@@ -63,5 +68,6 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
 
   sweepRoutes(app, deps)
   jobRoutes(app, deps)
+  callbackRoutes(app, deps)
   return app
 }

@@ -19,6 +19,7 @@ import { readModel } from './read-model.ts'
 
 const Config = BaseConfig.extend(MarketDataConfig.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CALLBACK_SECRET: z.string().min(16).default('zixly-development-callback-secret'),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(86_400).default(7 * 86_400),
 })
 
@@ -44,6 +45,8 @@ runMain('ingest', async () => {
     now: () => new Date(),
     tenantOf: () => config.DEFAULT_TENANT_ID,
     knownTicker: (ticker, interval) => marketData.has(ticker, interval),
+    relay: (subject, payload) => nc.publish(subject, JSON.stringify(payload)),
+    callbackSecret: config.CALLBACK_SECRET,
     checks: [
       { name: 'nats', check: () => nc.flush() },
       { name: 'postgres', check: () => pool.query('SELECT 1') },
