@@ -36,7 +36,7 @@ declare module 'fastify' {
   }
 }
 
-const OPEN_PATHS = new Set(['/health', '/health/', '/metrics'])
+const OPEN_PATHS = new Set(['/health', '/health/', '/ready', '/metrics'])
 
 function sameKey(given: unknown, expected: string): boolean {
   if (typeof given !== 'string') return false
@@ -117,6 +117,15 @@ export const tradingApi = fp<TradingApiOptions>(
     }
     app.get('/health', health)
     app.get('/health/', health)
+    // Ready when its market data answers: without prices it can accept no sweep.
+    app.get('/ready', async (_req, reply) => {
+      try {
+        const tickers = await opts.marketData.listTickers()
+        return reply.send({ status: 'ready', checks: { market_data: { ok: true, detail: `${tickers.length} tickers` } } })
+      } catch (err) {
+        return reply.code(503).send({ status: 'not_ready', checks: { market_data: { ok: false, detail: err instanceof Error ? err.message : String(err) } } })
+      }
+    })
     app.get('/metrics', async (_req, reply) => {
       for (const [status, n] of Object.entries(store.counts())) metrics.jobs.set({ status }, n)
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())

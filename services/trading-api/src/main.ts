@@ -23,7 +23,7 @@ runMain('trading-api', async () => {
     maxConcurrentJobs: config.MAX_CONCURRENT_JOBS,
   })
   await app.listen({ port: config.PORT, host: config.HOST })
-  logger.info({ port: config.PORT, host: config.HOST, marketData: marketData.description }, 'trading api listening')
+  logger.info({ port: config.PORT, host: config.HOST, marketData: marketData.description }, 'trading-api ready')
   onShutdown(logger, [
     { name: 'http', close: () => app.close() },
     { name: 'engine', close: () => pool.close() },
