@@ -87,6 +87,12 @@ export function createMetrics(service: string) {
       labelNames: ['tenant_id'] as const,
       registers: r,
     }),
+    notifications: new client.Counter({
+      name: 'zixly_notifications_total',
+      help: 'Notification delivery attempts by channel kind and result (sent, retrying, failed)',
+      labelNames: ['channel', 'result'] as const,
+      registers: r,
+    }),
   }
 }
 export type Metrics = ReturnType<typeof createMetrics>
