@@ -76,6 +76,24 @@ describe('one sweep from webhook to read model', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a))
   })
 
+  it('completes the full 7,925-pair grid through the webhook and stores every combination once', async () => {
+    const jobId = await submit({ ticker: 'BTC-USD', fast_range: [5, 50], slow_range: [10, 200], step: 1, strategy_type: 'SMA' })
+    const job = await finished(jobId, 60_000)
+    expect(job.status).toBe('COMPLETED')
+    expect(job.results_count).toBe(7925)
+    const ranked = await env.pool.query<{ n: string; top: number }>(
+      `SELECT count(rank_for_ticker) AS n, min(rank_for_ticker) AS top FROM trading_sweep_results WHERE job_id = $1`,
+      [jobId],
+    )
+    expect(Number(ranked.rows[0]!.n)).toBeGreaterThan(0)
+    expect(ranked.rows[0]!.top).toBe(1)
+    const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?limit=1000&offset=7000`)).json()) as {
+      total_count: number
+      returned_count: number
+    }
+    expect(page).toMatchObject({ total_count: 7925, returned_count: 925 })
+  })
+
   it('pages and sorts results by any metric', async () => {
     const jobId = await submit({ ...seed, strategy_type: 'EMA' })
     await finished(jobId)
