@@ -2,3 +2,4 @@ export { startProjector, readCheckpoint, PROJECTION, type ChangeNotice } from '.
 export { migrateReadModels, MIGRATIONS_DIR } from './migrate.ts'
 export { project, type Statement } from './projections/index.ts'
 export { summarize } from './projections/summary.ts'
+export * from './queries/index.ts'

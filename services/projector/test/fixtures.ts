@@ -61,14 +61,25 @@ export function lifecycle(jobId: string, tenantId: string, t0: number): SweepEve
   ]
 }
 
-/** Appends events to their job subjects, many in flight at once. */
-export async function appendAll(js: JetStreamClient, n: Names, events: SweepEvent[]): Promise<void> {
+/** A failed attempt (retryable, as an unreachable Trading API is). */
+export function failedAttempt(jobId: string, tenantId: string, at: number, attempt: number): SweepEvent {
+  return {
+    id: `SweepAttemptFailed:${jobId}:${attempt}`,
+    type: 'SweepAttemptFailed',
+    version: 1,
+    data: { job_id: jobId, attempt, error: { code: 'TRADING_API_UNAVAILABLE', message: 'connection refused', retryable: true } },
+    metadata: { tenantId, correlationId: jobId, causationId: `f${attempt}`, occurredAt: new Date(at).toISOString() },
+  }
+}
+
+/** Appends events to their job subjects, `parallel` jobs in flight at once (each job's events in order). */
+export async function appendAll(js: JetStreamClient, n: Names, events: SweepEvent[], parallel = 50): Promise<void> {
   const byJob = new Map<string, SweepEvent[]>()
   for (const e of events) byJob.set(e.data.job_id, [...(byJob.get(e.data.job_id) ?? []), e])
   const jobs = [...byJob.values()]
-  for (let i = 0; i < jobs.length; i += 50)
+  for (let i = 0; i < jobs.length; i += parallel)
     await Promise.all(
-      jobs.slice(i, i + 50).map(async (evs) => {
+      jobs.slice(i, i + parallel).map(async (evs) => {
         for (const e of evs) await appendMessage(js, n.eventSubject(e.metadata.tenantId, e.data.job_id), e)
       }),
     )
