@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
+import { currentTraceparent, inSpan, startTracing, traceIdOf } from '../src/tracing.ts'
+
+const exporter = new InMemorySpanExporter()
+let tracing: ReturnType<typeof startTracing>
+beforeAll(() => {
+  tracing = startTracing('test', { exporter })
+})
+afterAll(async () => tracing.stop())
+
+describe('trace context carried in event metadata', () => {
+  it('continues one trace across hops that only share the traceparent string', async () => {
+    const first = await inSpan('ingest', undefined, {}, async () => currentTraceparent())
+    expect(first).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-01$/)
+    // A different "service" continues from the string alone, as a consumer of the event would.
+    const second = await inSpan('executor', first, {}, async () => currentTraceparent())
+    await inSpan('projector', second, {}, async () => undefined)
+    await tracing.flush()
+    const spans = exporter.getFinishedSpans()
+    const ids = new Set(spans.map((s) => s.spanContext().traceId))
+    expect(ids).toEqual(new Set([traceIdOf(first)]))
+    const byName = Object.fromEntries(spans.map((s) => [s.name, s]))
+    expect(byName.executor!.parentSpanContext?.spanId).toBe(byName.ingest!.spanContext().spanId)
+    expect(byName.projector!.parentSpanContext?.spanId).toBe(byName.executor!.spanContext().spanId)
+  })
+
+  it('reads the trace id out of a traceparent for log lines', () => {
+    expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+    expect(traceIdOf('garbage')).toBeUndefined()
+  })
+})
