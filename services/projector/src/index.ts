@@ -1,5 +1,6 @@
 export { startProjector, readCheckpoint, PROJECTION, type ChangeNotice } from './shell.ts'
+export { applyMessages, checkpoints, lockReadModels, type Applied, type LogMessage } from './apply.ts'
 export { migrateReadModels, MIGRATIONS_DIR } from './migrate.ts'
-export { project, type Statement } from './projections/index.ts'
+export { isJobEvent, project, projections, selectProjections, type Projection, type Statement } from './projections/index.ts'
 export { summarize } from './projections/summary.ts'
 export * from './queries/index.ts'

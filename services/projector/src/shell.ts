@@ -1,8 +1,10 @@
-import { parseEvent, type Names, type SweepEvent } from '@zixly/contracts'
+import type { Names } from '@zixly/contracts'
 import { describe, inTransaction, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
 import type { JsMsg } from 'nats'
-import { project, type Statement } from './projections/index.ts'
+import { applyMessages, lockReadModels } from './apply.ts'
+import { projections } from './projections/index.ts'
 
+/** The checkpoint `readCheckpoint` reads by default: the jobs read models'. */
 export const PROJECTION = 'jobs'
 
 export interface ProjectorDeps {
@@ -12,6 +14,8 @@ export interface ProjectorDeps {
   logger: Logger
   metrics?: Metrics
   batchSize?: number
+  /** How often the lag gauge is refreshed from the stream while idle (ms). */
+  lagIntervalMs?: number
   /** Called after each committed batch (tests wait on it). */
   onCommit?: (checkpoint: number) => void
 }
@@ -26,17 +30,24 @@ export interface ChangeNotice {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
- * Applies batches of events to Postgres in one transaction with the checkpoint (the stream sequence
- * of the last applied event). The checkpoint is the projector's durable cursor: it reads with an
- * ordered consumer from checkpoint + 1, so events arrive strictly in log order (a JetStream durable
- * could redeliver an old message after newer ones). Events at or below the checkpoint are skipped,
- * so a repeated batch changes nothing. A failing database is retried with backoff, holding the batch.
+ * Applies batches of events to Postgres in one transaction with the checkpoints (the stream sequence
+ * of the last applied event, per projection). The checkpoint is the projector's durable cursor: it
+ * reads with an ordered consumer from the lowest checkpoint + 1, so events arrive strictly in log
+ * order (a JetStream durable could redeliver an old message after newer ones). Events at or below a
+ * projection's checkpoint are skipped, so a repeated batch changes nothing. A failing database is
+ * retried with backoff, holding the batch. Each batch holds the schema's writer lock, which is how a
+ * `zixly replay rebuild` swaps a rebuilt schema in between two batches (the next batch then writes
+ * to the new schema, whose checkpoint already covers what this one had applied).
  */
 export async function startProjector(deps: ProjectorDeps) {
   const { nc, pool, names, logger } = deps
   const js = nc.jetstream()
+  const jsm = await nc.jetstreamManager()
   let stopping = false
-  let checkpoint = await readCheckpoint(pool)
+  let checkpoint = await readCheckpoint(
+    pool,
+    projections.map((p) => p.name),
+  )
   const consumer = await js.consumers.get(names.eventsStream, {
     filterSubjects: names.eventSubjects,
     opt_start_seq: checkpoint + 1,
@@ -57,10 +68,28 @@ export async function startProjector(deps: ProjectorDeps) {
     }
   })()
 
+  // While idle the lag is read from the stream, so a stuck projector shows a growing lag.
+  const lagTimer = setInterval(() => {
+    void jsm.streams
+      .info(names.eventsStream)
+      .then((i) => deps.metrics?.projectorLag.set(Math.max(0, i.state.last_seq - checkpoint)))
+      .catch(() => {})
+  }, deps.lagIntervalMs ?? 5000)
+  lagTimer.unref()
+
   async function commit(batch: JsMsg[]): Promise<void> {
+    const log = batch.map((m) => ({ seq: m.seq, subject: m.subject, data: m.json() }))
     for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
       try {
-        checkpoint = await applyBatch(batch)
+        const applied = await inTransaction(pool, async (c) => {
+          await lockReadModels(c)
+          return applyMessages(c, log, { logger })
+        })
+        checkpoint = applied.checkpoint
+        for (const [tenant, jobs] of applied.touched) {
+          const notice: ChangeNotice = { tenant_id: tenant, job_ids: [...jobs], checkpoint }
+          nc.publish(names.changesSubject(tenant), JSON.stringify(notice))
+        }
         break
       } catch (err) {
         logger.warn({ err: describe(err), retryInMs: delay }, 'applying a batch failed; retrying')
@@ -68,42 +97,9 @@ export async function startProjector(deps: ProjectorDeps) {
         if (stopping) return
       }
     }
+    // Messages after the last of this batch that the stream holds now: the lag behind the log.
     deps.metrics?.projectorLag.set(batch.at(-1)?.info.pending ?? 0)
     deps.onCommit?.(checkpoint)
-  }
-
-  async function applyBatch(batch: JsMsg[]): Promise<number> {
-    const touched = new Map<string, Set<string>>()
-    const next = await inTransaction(pool, async (c) => {
-      const r = await c.query<{ seq: string }>(
-        `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, 0)
-         ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING seq`,
-        [PROJECTION],
-      )
-      let seq = Number(r.rows[0]!.seq)
-      for (const m of batch) {
-        if (m.seq <= seq) continue
-        seq = m.seq
-        let event: SweepEvent
-        try {
-          event = parseEvent(m.json())
-        } catch (err) {
-          logger.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
-          continue
-        }
-        for (const s of project(event, { seq: m.seq })) await run(c, s)
-        const jobs = touched.get(event.metadata.tenantId) ?? new Set<string>()
-        jobs.add(event.data.job_id)
-        touched.set(event.metadata.tenantId, jobs)
-      }
-      await c.query(`UPDATE projection_checkpoints SET seq = $2, updated_at = now() WHERE name = $1`, [PROJECTION, seq])
-      return seq
-    })
-    for (const [tenant, jobs] of touched) {
-      const notice: ChangeNotice = { tenant_id: tenant, job_ids: [...jobs], checkpoint: next }
-      nc.publish(names.changesSubject(tenant), JSON.stringify(notice))
-    }
-    return next
   }
 
   return {
@@ -112,17 +108,17 @@ export async function startProjector(deps: ProjectorDeps) {
     },
     async stop() {
       stopping = true
+      clearInterval(lagTimer)
       await messages.close()
       await loop
     },
   }
 }
 
-async function run(c: { query: (text: string, values: unknown[]) => Promise<unknown> }, s: Statement) {
-  await c.query(s.text, [...s.values])
-}
-
-export async function readCheckpoint(pool: Pool, name = PROJECTION): Promise<number> {
-  const r = await pool.query<{ seq: string }>(`SELECT seq FROM projection_checkpoints WHERE name = $1`, [name])
-  return r.rows[0] ? Number(r.rows[0].seq) : 0
+/** The lowest checkpoint among `names` (a projection without a row is at 0). */
+export async function readCheckpoint(pool: Pool, names: string | readonly string[] = PROJECTION): Promise<number> {
+  const list = typeof names === 'string' ? [names] : names
+  const r = await pool.query<{ name: string; seq: string }>(`SELECT name, seq FROM projection_checkpoints WHERE name = ANY($1::text[])`, [list])
+  const byName = new Map(r.rows.map((row) => [row.name, Number(row.seq)]))
+  return Math.min(...list.map((n) => byName.get(n) ?? 0))
 }

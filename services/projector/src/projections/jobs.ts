@@ -1,42 +1,10 @@
 import { RESULT_FIELDS, type SweepEvent } from '@zixly/contracts'
+import { ATTEMPT_COLUMNS, evolveAttempt, evolveJob, JOB_COLUMNS } from './job-rows.ts'
 import { summarize } from './summary.ts'
+import type { BatchProjection, JsonRow, Positioned, Statement } from './types.ts'
 
-/** One parameterised SQL statement. */
-export interface Statement {
-  readonly text: string
-  readonly values: readonly unknown[]
-}
+export type { Position, Statement } from './types.ts'
 
-const TERMINAL = `('COMPLETED','FAILED','CANCELLED')`
-
-/** Position of an event in the log. */
-export interface Position {
-  readonly seq: number
-}
-
-const attemptOf = (e: SweepEvent): number | null => ('attempt' in e.data ? e.data.attempt : null)
-
-/** Timeline row; the bulky result rows are left out of `data` (they live in their own table). */
-function timeline(e: SweepEvent, pos: Position): Statement {
-  const data = e.type === 'SweepResultsRecorded' ? { ...e.data, rows: undefined, row_count: e.data.rows.length } : e.data
-  return {
-    text: `INSERT INTO job_events (seq, job_id, tenant_id, event_id, type, version, attempt, occurred_at, summary, data)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (seq) DO NOTHING`,
-    values: [pos.seq, e.data.job_id, e.metadata.tenantId, e.id, e.type, e.version, attemptOf(e), e.metadata.occurredAt, summarize(e), data],
-  }
-}
-
-/** Updates a job only with an event newer than the last one it has seen and only while it is not finished. */
-function updateJob(set: string, values: unknown[], e: SweepEvent, pos: Position, opts: { terminal?: boolean } = {}): Statement {
-  const n = values.length
-  return {
-    text: `UPDATE pipeline_jobs SET ${set}, updated_at = $${n + 3}, last_seq = $${n + 2}
-           WHERE id = $${n + 1} AND last_seq < $${n + 2}${opts.terminal === false ? '' : ` AND status NOT IN ${TERMINAL}`}`,
-    values: [...values, e.data.job_id, pos.seq, e.metadata.occurredAt],
-  }
-}
-
-const RESULT_COLUMNS = RESULT_FIELDS.map((f) => f)
 const RESULT_TYPES: Record<string, string> = {
   fast_period: 'int',
   slow_period: 'int',
@@ -46,94 +14,113 @@ const RESULT_TYPES: Record<string, string> = {
   max_drawdown_duration: 'text',
   avg_trade_duration: 'text',
 }
+const RESULT_ROW_COLUMNS = ['job_id', 'tenant_id', 'ticker', 'strategy_type', 'attempt', ...RESULT_FIELDS]
+const resultType = (c: string) => (c === 'job_id' ? 'uuid' : c === 'attempt' ? 'int' : ['tenant_id', 'ticker', 'strategy_type'].includes(c) ? 'text' : (RESULT_TYPES[c] ?? 'double precision'))
 
-/** The jobs, attempts, results and timeline read models: one event → the SQL that applies it. Pure. */
-export function projectJobs(e: SweepEvent, pos: Position): Statement[] {
-  const out: Statement[] = [timeline(e, pos)]
-  const t = e.metadata.occurredAt
-  switch (e.type) {
-    case 'SweepRequested': {
-      const p = e.data.params
-      out.push(
-        { text: `INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING`, values: [e.metadata.tenantId] },
-        {
-          text: `INSERT INTO pipeline_jobs (id, tenant_id, status, parameters, ticker, strategy_type, priority, max_attempts,
-                   idempotency_key, created_at, updated_at, last_seq)
-                 VALUES ($1,$2,'QUEUED',$3,$4,$5,$6,$7,$8,$9,$9,$10) ON CONFLICT (id) DO NOTHING`,
-          values: [e.data.job_id, e.metadata.tenantId, p, p.ticker, p.strategy_type, p.priority, p.max_attempts, e.data.idempotency_key ?? null, t, pos.seq],
-        },
-      )
-      break
-    }
-    case 'SweepDispatched':
-      out.push(
-        {
-          text: `INSERT INTO job_attempts (job_id, attempt, status, dispatched_at) VALUES ($1,$2,'DISPATCHED',$3)
-                 ON CONFLICT (job_id, attempt) DO NOTHING`,
-          values: [e.data.job_id, e.data.attempt, t],
-        },
-        updateJob(`attempts = GREATEST(attempts, $1)`, [e.data.attempt], e, pos),
-      )
-      break
-    case 'SweepStarted':
-      out.push(
-        {
-          text: `UPDATE job_attempts SET status = 'RUNNING', executor_id = $3, started_at = COALESCE(started_at, $4)
-                 WHERE job_id = $1 AND attempt = $2 AND status IN ('DISPATCHED','RUNNING')`,
-          values: [e.data.job_id, e.data.attempt, e.data.executor_id, t],
-        },
-        updateJob(
-          `status = 'RUNNING', started_at = COALESCE(started_at, $1), attempts = GREATEST(attempts, $2), progress_total = $3, progress_done = 0`,
-          [t, e.data.attempt, e.data.combinations],
-          e,
-          pos,
-        ),
-      )
-      break
-    case 'SweepProgressed':
-      out.push(updateJob(`progress_done = GREATEST(progress_done, $1), progress_total = $2`, [e.data.done, e.data.total], e, pos))
-      break
-    case 'SweepResultsRecorded':
-      if (e.data.rows.length > 0)
-        out.push({
-          text: `INSERT INTO trading_sweep_results (job_id, tenant_id, ticker, strategy_type, attempt, ${RESULT_COLUMNS.join(', ')})
-                 SELECT j.id, j.tenant_id, j.ticker, j.strategy_type, $2, ${RESULT_COLUMNS.map((c) => `r.${c}`).join(', ')}
-                 FROM pipeline_jobs j, jsonb_to_recordset($3::jsonb) AS r(${RESULT_COLUMNS.map((c) => `${c} ${RESULT_TYPES[c] ?? 'double precision'}`).join(', ')})
-                 WHERE j.id = $1
-                 ON CONFLICT (job_id, fast_period, slow_period) DO NOTHING`,
-          values: [e.data.job_id, e.data.attempt, JSON.stringify(e.data.rows)],
-        })
-      break
-    case 'SweepCompleted':
-      out.push(
-        {
-          text: `UPDATE job_attempts SET status = 'SUCCEEDED', finished_at = $3 WHERE job_id = $1 AND attempt = $2`,
-          values: [e.data.job_id, e.data.attempt, t],
-        },
-        updateJob(
-          `status = 'COMPLETED', completed_at = $1, total_combinations = $2, ranked_combinations = $3, best = $4,
-           bnh_return_pct = $5, results_uri = $6, progress_done = $2, progress_total = $2, error_message = NULL`,
-          [t, e.data.total_combinations, e.data.ranked_combinations, e.data.best, e.data.bnh_return_pct, e.data.results_uri],
-          e,
-          pos,
-        ),
-      )
-      break
-    case 'SweepAttemptFailed':
-      out.push(
-        {
-          text: `UPDATE job_attempts SET status = 'FAILED', finished_at = $3, error = $4 WHERE job_id = $1 AND attempt = $2`,
-          values: [e.data.job_id, e.data.attempt, t, e.data.error],
-        },
-        updateJob(`status = 'RETRYING', error_message = $1`, [e.data.error.message], e, pos),
-      )
-      break
-    case 'SweepFailed':
-      out.push(updateJob(`status = 'FAILED', completed_at = $1, error_message = $2`, [t, e.data.reason], e, pos))
-      break
-    case 'SweepCancelled':
-      out.push(updateJob(`status = 'CANCELLED', completed_at = $1, error_message = $2`, [t, e.data.reason], e, pos))
-      break
+const TIMELINE_COLUMNS = 'seq bigint, job_id uuid, tenant_id text, event_id text, type text, version int, attempt int, occurred_at timestamptz, summary text, data jsonb'
+
+/** `INSERT … SELECT` of every row of a JSON array, updating the listed columns on a key conflict. */
+function upsert(table: string, key: string, columns: readonly string[], rows: JsonRow[]): Statement {
+  const cols = columns.join(', ')
+  const set = columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`)
+  return {
+    text: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
+           ON CONFLICT (${key}) DO UPDATE SET ${set.join(', ')}`,
+    values: [JSON.stringify(rows)],
   }
-  return out
+}
+
+const attemptOf = (e: SweepEvent): number | null => ('attempt' in e.data ? e.data.attempt : null)
+
+/** Timeline row of an event; the bulky result rows stay out of `data` (they have their own table). */
+function timelineRow({ event: e, seq }: Positioned): JsonRow {
+  const data = e.type === 'SweepResultsRecorded' ? { ...e.data, rows: undefined, row_count: e.data.rows.length } : e.data
+  return {
+    seq,
+    job_id: e.data.job_id,
+    tenant_id: e.metadata.tenantId,
+    event_id: e.id,
+    type: e.type,
+    version: e.version,
+    attempt: attemptOf(e),
+    occurred_at: e.metadata.occurredAt,
+    summary: summarize(e) ?? e.type,
+    data,
+  }
+}
+
+/**
+ * The jobs, attempts, results and timeline read models. A run of events is folded over the rows it
+ * touches (loaded in two statements) and written with one statement per table, whatever its length.
+ */
+export const jobsProjection: BatchProjection = {
+  kind: 'batch',
+  name: 'jobs',
+  tables: ['pipeline_jobs', 'job_attempts', 'trading_sweep_results', 'job_events'],
+
+  load(run) {
+    const ids = [...new Set(run.map((p) => p.event.data.job_id))]
+    return [
+      { text: `SELECT to_jsonb(j) AS row FROM pipeline_jobs j WHERE id = ANY($1::uuid[])`, values: [ids] },
+      { text: `SELECT to_jsonb(a) AS row FROM job_attempts a WHERE job_id = ANY($1::uuid[])`, values: [ids] },
+    ]
+  },
+
+  write(run, [loadedJobs = [], loadedAttempts = []]) {
+    const jobs = new Map(loadedJobs.map((r) => [r.id as string, r]))
+    const attempts = new Map(loadedAttempts.map((r) => [`${r.job_id as string}:${String(r.attempt)}`, r]))
+    const changedJobs = new Set<string>()
+    const changedAttempts = new Set<string>()
+    const tenants = new Map<string, string>()
+    const results = new Map<string, JsonRow>()
+    for (const { event: e, seq } of run) {
+      const id = e.data.job_id
+      const before = jobs.get(id)
+      const job = evolveJob(before, e, seq)
+      if (job && job !== before) {
+        jobs.set(id, job)
+        changedJobs.add(id)
+      }
+      if (e.type === 'SweepRequested' && !tenants.has(e.metadata.tenantId)) tenants.set(e.metadata.tenantId, e.metadata.occurredAt)
+      if (job && 'attempt' in e.data) {
+        const key = `${id}:${e.data.attempt}`
+        const prev = attempts.get(key)
+        const next = evolveAttempt(prev, e)
+        if (next && next !== prev) {
+          attempts.set(key, next)
+          changedAttempts.add(key)
+        }
+      }
+      // A combination keeps the first row recorded for it (a retried attempt computes the same).
+      if (e.type === 'SweepResultsRecorded' && job)
+        for (const r of e.data.rows) {
+          const key = `${id}:${r.fast_period}:${r.slow_period}`
+          if (!results.has(key))
+            results.set(key, { ...r, job_id: id, tenant_id: job.tenant_id, ticker: job.ticker, strategy_type: job.strategy_type, attempt: e.data.attempt })
+        }
+    }
+    const out: Statement[] = []
+    if (tenants.size > 0)
+      out.push({
+        text: `INSERT INTO tenants (id, name, created_at) SELECT t.id, t.id, t.at FROM unnest($1::text[], $2::timestamptz[]) AS t(id, at)
+               ON CONFLICT (id) DO NOTHING`,
+        values: [[...tenants.keys()], [...tenants.values()]],
+      })
+    if (changedJobs.size > 0) out.push(upsert('pipeline_jobs', 'id', JOB_COLUMNS, [...changedJobs].map((id) => jobs.get(id)!)))
+    if (changedAttempts.size > 0)
+      out.push(upsert('job_attempts', 'job_id, attempt', ATTEMPT_COLUMNS, [...changedAttempts].map((k) => attempts.get(k)!)))
+    if (results.size > 0)
+      out.push({
+        text: `INSERT INTO trading_sweep_results (${RESULT_ROW_COLUMNS.join(', ')})
+               SELECT ${RESULT_ROW_COLUMNS.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${RESULT_ROW_COLUMNS.map((c) => `${c} ${resultType(c)}`).join(', ')})
+               ON CONFLICT (job_id, fast_period, slow_period) DO NOTHING`,
+        values: [JSON.stringify([...results.values()])],
+      })
+    out.push({
+      text: `INSERT INTO job_events (seq, job_id, tenant_id, event_id, type, version, attempt, occurred_at, summary, data)
+             SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${TIMELINE_COLUMNS}) ON CONFLICT (seq) DO NOTHING`,
+      values: [JSON.stringify(run.map(timelineRow))],
+    })
+    return out
+  },
 }

@@ -1,0 +1,103 @@
+import { parseEvent } from '@zixly/contracts'
+import { describe, type Logger, type PoolClient } from '@zixly/platform'
+import { isJobEvent, projections as allProjections, type BatchProjection, type JsonRow, type Positioned, type Projection, type Statement } from './projections/index.ts'
+
+/** A message read from the log: its stream sequence and its JSON payload. */
+export interface LogMessage {
+  readonly seq: number
+  readonly subject: string
+  readonly data: unknown
+}
+
+export interface Applied {
+  /** Highest sequence now applied (every projection's checkpoint is at least this). */
+  readonly checkpoint: number
+  /** Tenant → jobs whose read models changed, for the change notice. */
+  readonly touched: Map<string, Set<string>>
+}
+
+/**
+ * Serialises the writers of one read-model schema: the projector holds it for each batch, and a
+ * rebuild holds it while it swaps schemas, so no batch straddles the swap. Keyed by the schema's name,
+ * which the rebuilt schema takes over.
+ */
+export async function lockReadModels(c: PoolClient): Promise<void> {
+  await c.query(`SELECT pg_advisory_xact_lock(hashtext('zixly-projector:' || current_schema()))`)
+}
+
+/** Each projection's checkpoint (created at 0 for a projection seen for the first time), locked for this transaction. */
+export async function checkpoints(c: PoolClient, names: readonly string[]): Promise<Map<string, number>> {
+  await c.query(`INSERT INTO projection_checkpoints (name, seq) SELECT unnest($1::text[]), 0 ON CONFLICT (name) DO NOTHING`, [names])
+  const r = await c.query<{ name: string; seq: string }>(
+    `SELECT name, seq FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`,
+    [names],
+  )
+  return new Map(r.rows.map((row) => [row.name, Number(row.seq)]))
+}
+
+const run = (c: PoolClient, s: Statement) => c.query(s.text, [...s.values])
+
+/**
+ * Applies messages (in log order) to every projection inside the caller's transaction, and moves
+ * each projection's checkpoint to the last message. A projection skips what it already holds
+ * (sequence ≤ its checkpoint), so applying a range twice changes nothing. Events of a job's life are
+ * applied per run with set-based statements; an event that an `event` projection handles first
+ * flushes the run up to it, so every projection sees the log in order.
+ */
+export async function applyMessages(
+  c: PoolClient,
+  messages: readonly LogMessage[],
+  opts: { projections?: readonly Projection[]; logger?: Logger } = {},
+): Promise<Applied> {
+  const projections = opts.projections ?? allProjections
+  const cps = await checkpoints(
+    c,
+    projections.map((p) => p.name),
+  )
+  const floor = Math.min(...cps.values())
+  const touched = new Map<string, Set<string>>()
+  const batch = projections.filter((p): p is BatchProjection => p.kind === 'batch')
+  let pending: Positioned[] = []
+
+  const flush = async () => {
+    for (const p of batch) {
+      const from = cps.get(p.name) ?? 0
+      const runOf = from <= floor ? pending : pending.filter((x) => x.seq > from)
+      if (runOf.length === 0) continue
+      const loaded: JsonRow[][] = []
+      for (const s of p.load(runOf)) loaded.push((await run(c, s)).rows.map((r: { row: JsonRow }) => r.row))
+      for (const s of p.write(runOf, loaded)) await run(c, s)
+    }
+    pending = []
+  }
+
+  for (const m of messages) {
+    if (m.seq <= floor) continue
+    let event
+    try {
+      event = parseEvent(m.data)
+    } catch (err) {
+      opts.logger?.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
+      continue
+    }
+    if (isJobEvent(event)) {
+      const jobs = touched.get(event.metadata.tenantId) ?? new Set<string>()
+      jobs.add(event.data.job_id)
+      touched.set(event.metadata.tenantId, jobs)
+      pending.push({ event, seq: m.seq })
+    }
+    const statements: Statement[] = []
+    for (const p of projections) if (p.kind === 'event' && m.seq > (cps.get(p.name) ?? 0)) statements.push(...p.project(event, { seq: m.seq }))
+    if (statements.length > 0) {
+      await flush()
+      for (const s of statements) await run(c, s)
+    }
+  }
+  await flush()
+  const last = messages.at(-1)?.seq ?? floor
+  await c.query(`UPDATE projection_checkpoints SET seq = GREATEST(seq, $2), updated_at = now() WHERE name = ANY($1::text[])`, [
+    [...cps.keys()],
+    last,
+  ])
+  return { checkpoint: Math.max(last, floor), touched }
+}

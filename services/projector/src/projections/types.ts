@@ -1,0 +1,56 @@
+import { SweepEvent, type parseEvent } from '@zixly/contracts'
+
+/** One parameterised SQL statement. */
+export interface Statement {
+  readonly text: string
+  readonly values: readonly unknown[]
+}
+
+/** Position of an event in the log. */
+export interface Position {
+  readonly seq: number
+}
+
+/** Any event the log may hold, as `parseEvent` returns it (job events and any others). */
+export type LoggedEvent = ReturnType<typeof parseEvent>
+
+const JOB_EVENT_TYPES: ReadonlySet<string> = new Set(SweepEvent.options.map((o) => o.shape.type.value))
+/** Whether an event belongs to a job's life (one job subject each, with `data.job_id`). */
+export const isJobEvent = (e: LoggedEvent): e is SweepEvent => JOB_EVENT_TYPES.has(e.type)
+
+/** An event with its stream sequence. */
+export interface Positioned {
+  readonly event: SweepEvent
+  readonly seq: number
+}
+
+/** A row as `to_jsonb(row)` gives it: timestamps are ISO strings, so nothing is lost on the way back. */
+export type JsonRow = Record<string, unknown>
+
+/**
+ * A read model whose events each become a few statements, run in log order. Suits rare events
+ * (cancel, retry, dead letters): before they run, the shell flushes the batch projections up to and
+ * including that event, so every projection sees the log in the same order.
+ */
+export interface EventProjection {
+  readonly kind: 'event'
+  readonly name: string
+  /** Tables it writes and a rebuild recreates from the log. */
+  readonly tables: readonly string[]
+  readonly project: (e: LoggedEvent, pos: Position) => Statement[]
+}
+
+/**
+ * A read model that applies a whole run of events with a few set-based statements: `load` reads
+ * the rows the run touches (the shell runs these statements), `write` folds the run over them and
+ * returns the statements that store the result. Both are pure.
+ */
+export interface BatchProjection {
+  readonly kind: 'batch'
+  readonly name: string
+  readonly tables: readonly string[]
+  readonly load: (run: readonly Positioned[]) => Statement[]
+  readonly write: (run: readonly Positioned[], loaded: ReadonlyArray<readonly JsonRow[]>) => Statement[]
+}
+
+export type Projection = EventProjection | BatchProjection
