@@ -1,0 +1,46 @@
+// Builds the dashboard when its sources changed since the last build, so `npm start` and the e2e
+// tests run the production server (`node build`) without rebuilding every time. The server imports
+// `@zixly/*` from source at run time, so only this folder and the contracts the browser bundles count.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+const stampFile = join(webDir, 'build', '.sources')
+const inputs = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', '../contracts/src']
+
+function newest(path) {
+  if (!existsSync(path)) return 0
+  const s = statSync(path)
+  if (!s.isDirectory()) return s.mtimeMs
+  let max = s.mtimeMs
+  for (const e of readdirSync(path)) max = Math.max(max, newest(join(path, e)))
+  return max
+}
+
+/** A fingerprint of the inputs: the newest modification time among them. */
+export function sourcesStamp() {
+  return String(Math.max(...inputs.map((p) => newest(join(webDir, p)))))
+}
+
+export function isStale() {
+  return !existsSync(join(webDir, 'build', 'index.js')) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== sourcesStamp()
+}
+
+/** Runs `vite build` when needed; throws with its output when the build fails. */
+export function ensureBuild({ log = console.log } = {}) {
+  if (!isStale()) return false
+  const stamp = sourcesStamp()
+  log('[web] building the dashboard (vite build)…')
+  const r = spawnSync(process.execPath, [join(webDir, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: webDir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production' },
+  })
+  if (r.status !== 0) throw new Error(`the dashboard build failed:\n${r.stdout}\n${r.stderr}`)
+  writeFileSync(stampFile, stamp)
+  return true
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) ensureBuild()

@@ -1,0 +1,65 @@
+// The tab's one live connection: an EventSource on /api/stream, shared by every page. Pages listen
+// for job changes; on `hello` of a fresh connection (or `reload`) they reload their snapshot, which
+// covers whatever happened before the stream was listening.
+import { goto, invalidate } from '$app/navigation'
+import type { JobSummary } from '@zixly/contracts'
+
+export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+type JobsListener = (jobs: JobSummary[], at: number) => void
+
+class Live {
+  state = $state<LiveState>('closed')
+  /** The last checkpoint received (shown in the footer; the browser resends it on reconnect). */
+  checkpoint = $state<number | null>(null)
+  #es: EventSource | null = null
+  #listeners = new Set<JobsListener>()
+
+  start(): void {
+    if (this.#es) return
+    this.state = 'connecting'
+    const es = new EventSource('/api/stream')
+    this.#es = es
+    es.onopen = () => (this.state = 'open')
+    // The browser reconnects by itself (sending Last-Event-ID); only a closed source is given up.
+    es.onerror = () => (this.state = es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting')
+    es.addEventListener('hello', (e) => {
+      const hello = JSON.parse((e as MessageEvent<string>).data) as { resumed: boolean; checkpoint: number | null }
+      this.checkpoint = hello.checkpoint
+      if (!hello.resumed) void invalidate('app:live')
+    })
+    es.addEventListener('reload', (e) => {
+      this.#checkpoint(e)
+      void invalidate('app:live')
+    })
+    es.addEventListener('checkpoint', (e) => this.#checkpoint(e))
+    es.addEventListener('jobs', (e) => {
+      const at = performance.now()
+      this.#checkpoint(e)
+      const { jobs } = JSON.parse((e as MessageEvent<string>).data) as { jobs: JobSummary[] }
+      for (const l of this.#listeners) l(jobs, at)
+    })
+    es.addEventListener('unauthorized', () => {
+      this.stop()
+      void goto('/login')
+    })
+  }
+
+  #checkpoint(e: Event) {
+    const id = Number((e as MessageEvent).lastEventId)
+    if (Number.isInteger(id) && id > 0) this.checkpoint = id
+  }
+
+  stop(): void {
+    this.#es?.close()
+    this.#es = null
+    this.state = 'closed'
+  }
+
+  /** Calls `fn` with every batch of changed jobs; returns the unsubscribe function. */
+  onJobs(fn: JobsListener): () => void {
+    this.#listeners.add(fn)
+    return () => this.#listeners.delete(fn)
+  }
+}
+
+export const live = new Live()

@@ -1,0 +1,117 @@
+import type { JobChanges } from '@zixly/contracts'
+import { describe, type Logger } from '@zixly/platform'
+import type { ChangeNotice } from './changes.ts'
+import { IngestError } from './errors.ts'
+
+/** One server-sent event. `id` is a projector checkpoint: the browser sends it back as Last-Event-ID. */
+export interface StreamEvent {
+  event: 'hello' | 'jobs' | 'reload' | 'checkpoint' | 'unauthorized'
+  id?: number
+  data: unknown
+}
+
+export interface JobStreamDeps {
+  /** The tenant's jobs changed after a checkpoint, through ingest with the user's session. */
+  changes(since: number): Promise<JobChanges>
+  /** Listens to the user's tenant's change notices; resolves once listening. */
+  subscribe(listener: (n: ChangeNotice) => void): Promise<() => void>
+  /** The newest checkpoint this server has seen for the tenant, if any. */
+  latest(): number | undefined
+  send(e: StreamEvent): void
+  /** Ends the HTTP response (session gone). */
+  end(): void
+  logger: Logger
+  retryDelayMs?: number
+}
+
+/** Formats one event in the SSE wire format. */
+export function sseFrame(e: StreamEvent): string {
+  return `${e.id === undefined ? '' : `id: ${e.id}\n`}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`
+}
+
+/** Last-Event-ID as a checkpoint, or null when absent or not a checkpoint this stream wrote. */
+export function parseLastEventId(v: string | null | undefined): number | null {
+  if (v === null || v === undefined || !/^\d{1,15}$/.test(v.trim())) return null
+  return Number(v.trim())
+}
+
+/**
+ * One browser tab's stream of job changes. Notices only wake it up: what it sends is always read from
+ * the read model ("jobs changed since my cursor", through ingest), so bursts coalesce into one read,
+ * a notice lost in flight costs nothing, and a reconnect with Last-Event-ID resumes from exactly where
+ * the tab was: no gap, and since the browser keys rows by job id, no duplicate.
+ *
+ * A fresh connection (no Last-Event-ID) starts at the newest checkpoint the server knows and says
+ * `hello`; the page then reloads its snapshot, which covers whatever happened before.
+ */
+export async function startJobStream(deps: JobStreamDeps, lastEventId: number | null) {
+  let cursor: number | null = lastEventId ?? deps.latest() ?? null
+  let wanted: number | null = null
+  let running = false
+  let closed = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  const want = (checkpoint: number) => {
+    wanted = Math.max(wanted ?? 0, checkpoint)
+    void pump()
+  }
+
+  async function catchUp(target: number) {
+    if (cursor === null) {
+      // Nothing known to read from: move to the notice and have the page reload its snapshot.
+      cursor = target
+      deps.send({ event: 'reload', id: cursor, data: { checkpoint: cursor } })
+      return
+    }
+    for (;;) {
+      const r = await deps.changes(cursor)
+      if (closed) return
+      const last = !r.more
+      const next = last ? Math.max(r.checkpoint, target) : r.checkpoint
+      if (r.jobs.length > 0) deps.send({ event: 'jobs', id: next, data: { jobs: r.jobs } })
+      else if (next > cursor) deps.send({ event: 'checkpoint', id: next, data: { checkpoint: next } })
+      cursor = next
+      if (last) return
+    }
+  }
+
+  async function pump(): Promise<void> {
+    if (running || closed) return
+    running = true
+    try {
+      while (wanted !== null && !closed) {
+        const target = wanted
+        wanted = null
+        try {
+          await catchUp(target)
+        } catch (err) {
+          if (err instanceof IngestError && (err.status === 401 || err.status === 403)) {
+            deps.send({ event: 'unauthorized', data: { code: err.code } })
+            stop()
+            deps.end()
+            return
+          }
+          // Ingest restarting or busy: try again shortly; the cursor has not moved past anything unsent.
+          deps.logger.warn({ err: describe(err) }, 'reading job changes failed; retrying')
+          clearTimeout(timer)
+          timer = setTimeout(() => want(target), deps.retryDelayMs ?? 1000)
+          return
+        }
+      }
+    } finally {
+      running = false
+    }
+  }
+
+  const unsubscribe = await deps.subscribe((n) => want(n.checkpoint))
+  function stop() {
+    if (closed) return
+    closed = true
+    clearTimeout(timer)
+    unsubscribe()
+  }
+
+  deps.send({ event: 'hello', ...(cursor === null ? {} : { id: cursor }), data: { resumed: lastEventId !== null, checkpoint: cursor } })
+  if (lastEventId !== null) want(lastEventId)
+  return { stop, get cursor() { return cursor } }
+}
