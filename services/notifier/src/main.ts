@@ -1,7 +1,7 @@
 import { names } from '@zixly/contracts'
 import {
-  BaseConfig,
   connectNats,
+  connectPg,
   createLogger,
   createMetrics,
   ensureJetStream,
@@ -10,29 +10,68 @@ import {
   runMain,
   startHealthServer,
 } from '@zixly/platform'
-import { z } from 'zod'
+import nodemailer from 'nodemailer'
+import { envChannels, NotifierConfig } from './config.ts'
+import { makeSender } from './senders.ts'
 import { logChannel, startNotifier } from './shell.ts'
-
-const Config = BaseConfig.extend({ NOTIFIER_PORT: z.coerce.number().int().min(0).default(3014) })
+import { makeDeliveryStore } from './store.ts'
 
 runMain('notifier', async () => {
-  const config = loadConfig(Config)
+  const config = loadConfig(NotifierConfig)
   const logger = createLogger('notifier', config.LOG_LEVEL)
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'notifier')
   await ensureJetStream(nc, n)
+  const pool = await connectPg(config.DATABASE_URL, config.PG_SCHEMA, { name: 'notifier', max: 5 })
   const metrics = createMetrics('notifier')
-  const notifier = await startNotifier({ nc, names: n, logger, channels: [logChannel(logger)] })
+  const smtp = config.SMTP_URL?.trim()
+  const mailer = smtp
+    ? nodemailer.createTransport({
+        url: smtp,
+        connectionTimeout: config.NOTIFY_TIMEOUT_MS,
+        greetingTimeout: config.NOTIFY_TIMEOUT_MS,
+        socketTimeout: config.NOTIFY_TIMEOUT_MS,
+      })
+    : null
+  const defaults = envChannels(config)
+  const dashboard = config.DASHBOARD_URL.replace(/\/+$/, '')
+  const notifier = await startNotifier({
+    nc,
+    names: n,
+    logger,
+    channels: [logChannel(logger)],
+    deliver: {
+      store: makeDeliveryStore(pool),
+      send: makeSender({
+        mailer,
+        emailFrom: config.NOTIFY_EMAIL_FROM,
+        signingSecretOf: async (tenantId) => (tenantId === config.DEFAULT_TENANT_ID ? (config.SIGNING_SECRET ?? null) : null),
+        links: { job: (id) => `${dashboard}/jobs/${id}` },
+        now: () => new Date(),
+        timeoutMs: config.NOTIFY_TIMEOUT_MS,
+      }),
+      policy: { maxAttempts: config.NOTIFY_MAX_ATTEMPTS, baseMs: config.NOTIFY_RETRY_BASE_MS, maxMs: config.NOTIFY_RETRY_MAX_MS },
+      leaseMs: Math.max(60_000, config.NOTIFY_TIMEOUT_MS * 3),
+      defaultsFor: (tenantId) => (tenantId === config.DEFAULT_TENANT_ID ? defaults : []),
+      callbacks: config.NOTIFY_CALLBACKS,
+      metrics,
+    },
+  })
   const health = await startHealthServer({
     port: config.NOTIFIER_PORT,
     host: config.HOST,
     registry: metrics.registry,
-    checks: [{ name: 'nats', check: () => nc.flush() }],
+    checks: [
+      { name: 'nats', check: () => nc.flush() },
+      { name: 'postgres', check: () => pool.query('SELECT 1') },
+    ],
   })
-  logger.info({ port: health.port }, 'notifier ready')
+  logger.info({ port: health.port, channels: defaults.map((c) => c.name), smtp: mailer !== null }, 'notifier ready')
   onShutdown(logger, [
     { name: 'consumer', close: () => notifier.stop() },
     { name: 'health', close: () => health.close() },
+    { name: 'smtp', close: () => mailer?.close() },
     { name: 'nats', close: () => nc.drain() },
+    { name: 'postgres', close: () => pool.end() },
   ])
 })

@@ -1,12 +1,13 @@
-import { CONSUMERS, parseEvent, TERMINAL_EVENT_TYPES, type Names, type SweepEvent } from '@zixly/contracts'
-import { describe, type Logger, type NatsConnection } from '@zixly/platform'
+import { CONSUMERS, parseEvent, TERMINAL_EVENT_TYPES, type Names, type SweepParams } from '@zixly/contracts'
+import { describe, type JetStreamClient, type Logger, type NatsConnection } from '@zixly/platform'
+import type { JsMsg } from 'nats'
+import { deliverOutcome, type DeliverDeps } from './deliver.ts'
+import { outcomeOf, type TerminalEvent } from './outcome.ts'
 
-type TerminalEvent = Extract<SweepEvent, { type: (typeof TERMINAL_EVENT_TYPES)[number] }>
-
-/** A channel a job outcome is sent to. Channels must tolerate a repeat (events can be redelivered). */
+/** An in-process hook called on every delivery of a terminal event (not de-duplicated: for logs). */
 export type Channel = { name: string; send: (event: TerminalEvent) => Promise<void> }
 
-/** Logs every outcome: the channel every installation has. */
+/** Logs every outcome. */
 export function logChannel(logger: Logger): Channel {
   return {
     name: 'log',
@@ -16,28 +17,87 @@ export function logChannel(logger: Logger): Channel {
   }
 }
 
-/** Consumes terminal events and hands each to every channel; acks after all channels took it. */
-export async function startNotifier(deps: { nc: NatsConnection; names: Names; logger: Logger; channels: Channel[] }) {
+export interface NotifierDeps {
+  nc: NatsConnection
+  names: Names
+  logger: Logger
+  /** Slack, email and callback deliveries; without it only the hooks run. */
+  deliver?: Omit<DeliverDeps, 'logger'> | undefined
+  /** In-process hooks, e.g. logChannel. */
+  channels?: Channel[]
+  /** Outcomes handled at the same time (a slow endpoint must not hold up the others). */
+  concurrency?: number
+}
+
+type AnyEvent = ReturnType<typeof parseEvent>
+const isTerminal = (e: AnyEvent): e is TerminalEvent => (TERMINAL_EVENT_TYPES as readonly string[]).includes(e.type)
+
+/** The parameters of a job: its first event on its subject is the SweepRequested (appended expecting an empty subject). */
+export async function jobParams(js: JetStreamClient, stream: string, subject: string): Promise<SweepParams | null> {
+  const consumer = await js.consumers.get(stream, { filterSubjects: subject })
+  const first = await consumer.next({ expires: 2000 })
+  if (!first) return null
+  const event = parseEvent(first.json())
+  return event.type === 'SweepRequested' ? event.data.params : null
+}
+
+/**
+ * Reads EVENTS with the durable consumer `notifier` (order does not matter here: each outcome is
+ * delivered on its own). Non-terminal events are acked at once. A terminal event is acked once every
+ * delivery it owes is SENT or FAILED, and nak'ed with the delay until the next retry is due otherwise,
+ * so retry timers live in JetStream and survive a restart.
+ */
+export async function startNotifier(deps: NotifierDeps) {
   const { nc, names, logger } = deps
-  const consumer = await nc.jetstream().consumers.get(names.eventsStream, CONSUMERS.notifier)
+  const js = nc.jetstream()
+  const consumer = await js.consumers.get(names.eventsStream, CONSUMERS.notifier)
   const messages = await consumer.consume({ max_messages: 256 })
+  const deliver: DeliverDeps | undefined = deps.deliver ? { ...deps.deliver, logger } : undefined
+  const limit = deps.concurrency ?? 16
+  const inflight = new Set<Promise<void>>()
+
+  async function handle(m: JsMsg, event: TerminalEvent): Promise<void> {
+    const working = setInterval(() => m.working(), 10_000)
+    try {
+      for (const ch of deps.channels ?? []) await ch.send(event)
+      if (!deliver) return m.ack()
+      const params = await jobParams(js, names.eventsStream, m.subject)
+      const { waitMs } = await deliverOutcome(deliver, outcomeOf(event, params))
+      if (waitMs === null) m.ack()
+      else m.nak(Math.max(250, waitMs))
+    } catch (err) {
+      logger.warn({ seq: m.seq, job_id: event.data.job_id, err: describe(err) }, 'notification failed; will be redelivered')
+      m.nak(5000)
+    } finally {
+      clearInterval(working)
+    }
+  }
+
   const loop = (async () => {
     for await (const m of messages) {
+      let event: AnyEvent
       try {
-        const event = parseEvent(m.json())
-        if ((TERMINAL_EVENT_TYPES as readonly string[]).includes(event.type))
-          for (const ch of deps.channels) await ch.send(event as TerminalEvent)
-        m.ack()
+        event = parseEvent(m.json())
       } catch (err) {
-        logger.warn({ seq: m.seq, err: describe(err) }, 'notification failed; will be redelivered')
-        m.nak(5000)
+        // Not an event this version understands: it cannot be an outcome we know how to announce.
+        logger.warn({ seq: m.seq, err: describe(err) }, 'skipping a message that is not a known event')
+        m.term()
+        continue
       }
+      if (!isTerminal(event)) {
+        m.ack()
+        continue
+      }
+      if (inflight.size >= limit) await Promise.race(inflight)
+      const p: Promise<void> = handle(m, event).finally(() => inflight.delete(p))
+      inflight.add(p)
     }
   })()
   return {
     async stop() {
       await messages.close()
       await loop
+      await Promise.all(inflight)
     },
   }
 }
