@@ -72,7 +72,7 @@ async function withExecutor(baseUrl: string, opts: { callbacks: boolean; pollMs:
 }
 
 async function submit(body: unknown): Promise<string> {
-  const res = await fetch(`${ingest.url}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(`${ingest.url}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json', ...ingest.headers }, body: JSON.stringify(body) })
   expect(res.status).toBe(202)
   return ((await res.json()) as { job_id: string }).job_id
 }
@@ -82,7 +82,7 @@ async function completedRows(jobId: string, timeoutMs = 20_000) {
     const r = await env.pool.query<{ status: string }>(`SELECT status FROM pipeline_jobs WHERE id = $1`, [jobId])
     return r.rows[0]?.status === 'COMPLETED' ? true : undefined
   }, timeoutMs)
-  const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?sort=fast_period&order=asc&limit=100`)).json()) as { results: SweepResultRow[] }
+  const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?sort=fast_period&order=asc&limit=100`, { headers: ingest.headers })).json()) as { results: SweepResultRow[] }
   return page.results
 }
 

@@ -34,7 +34,7 @@ type Job = { status: string; results_count: number; top_results: unknown[]; atte
 async function submit(body: unknown): Promise<string> {
   const res = await fetch(`${ingest.url}/webhook/trading-sweep`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...ingest.headers },
     body: JSON.stringify(body),
   })
   expect(res.status).toBe(202)
@@ -43,7 +43,7 @@ async function submit(body: unknown): Promise<string> {
 
 async function finished(jobId: string, timeoutMs = 15_000): Promise<Job> {
   return eventually(async () => {
-    const res = await fetch(`${ingest.url}/webhook/jobs/${jobId}`)
+    const res = await fetch(`${ingest.url}/webhook/jobs/${jobId}`, { headers: ingest.headers })
     if (res.status !== 200) return undefined
     const job = (await res.json()) as Job
     return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(job.status) ? job : undefined
@@ -59,7 +59,7 @@ describe('one sweep from webhook to read model', () => {
     expect(job.progress.pct).toBe(100)
     expect(job.attempts).toMatchObject([{ status: 'SUCCEEDED' }])
 
-    const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?limit=50&offset=0`)).json()) as {
+    const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?limit=50&offset=0`, { headers: ingest.headers })).json()) as {
       total_count: number
       results: Array<Record<string, unknown>>
     }
@@ -87,7 +87,7 @@ describe('one sweep from webhook to read model', () => {
     )
     expect(Number(ranked.rows[0]!.n)).toBeGreaterThan(0)
     expect(ranked.rows[0]!.top).toBe(1)
-    const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?limit=1000&offset=7000`)).json()) as {
+    const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?limit=1000&offset=7000`, { headers: ingest.headers })).json()) as {
       total_count: number
       returned_count: number
     }
@@ -97,7 +97,7 @@ describe('one sweep from webhook to read model', () => {
   it('pages and sorts results by any metric', async () => {
     const jobId = await submit({ ...seed, strategy_type: 'EMA' })
     await finished(jobId)
-    const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?sort=max_drawdown_pct&order=asc&limit=3&offset=2`)).json()) as {
+    const page = (await (await fetch(`${ingest.url}/webhook/jobs/${jobId}/results?sort=max_drawdown_pct&order=asc&limit=3&offset=2`, { headers: ingest.headers })).json()) as {
       total_count: number
       returned_count: number
       results: Array<{ max_drawdown_pct: number }>

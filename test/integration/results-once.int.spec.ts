@@ -29,7 +29,7 @@ describe('results of a redelivered sweep', () => {
   it('stores 7,925 rows once when the executor is SIGKILLed between result chunks', async () => {
     const grid = { ticker: 'BTC-USD', fast_range: [5, 50], slow_range: [10, 200], step: 1, strategy_type: 'SMA' }
     const first = await spawnService('executor', { ...env.env, EXECUTOR_ID: 'killed', EXECUTOR_ACK_WAIT_MS: ACK_WAIT_MS })
-    const res = await fetch(`${ingest.url}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(grid) })
+    const res = await fetch(`${ingest.url}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json', ...ingest.headers }, body: JSON.stringify(grid) })
     const { job_id: jobId } = (await res.json()) as { job_id: string }
     // Kill it as soon as its first result chunk is in the log: the rest of the chunks are not.
     await new Promise<void>((resolve) => {

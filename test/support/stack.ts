@@ -3,14 +3,30 @@ import { startOrchestrator } from '@zixly/orchestrator'
 import { startProjector } from '@zixly/projector'
 import { startNotifier, logChannel } from '@zixly/notifier'
 import { createMetrics } from '@zixly/platform'
+import { makeSecurity } from '@zixly/auth'
+import type { Role } from '@zixly/contracts'
 import type { TestEnv } from './env.ts'
 
 /** The callback secret shared by test ingests and test executors. */
 export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789'
 
-/** Ingest's app on an ephemeral port, wired to a test environment. */
-export async function startIngest(env: TestEnv, opts: { knownTicker?: (t: string, i: '1d' | '1h') => Promise<boolean> } = {}) {
+/**
+ * Ingest's app on an ephemeral port, wired to a test environment, with authentication on as always:
+ * it creates the tenant (`local` unless said otherwise) and an API key of `role` (ADMIN: may do
+ * anything), and answers the `headers` that authenticate as it.
+ */
+export async function startIngest(
+  env: TestEnv,
+  opts: { knownTicker?: (t: string, i: '1d' | '1h') => Promise<boolean>; tenantId?: string; role?: Role } = {},
+) {
   const metrics = createMetrics('ingest')
+  const security = makeSecurity({ pool: env.pool, redis: env.redis, namespace: env.namespace })
+  const tenantId = opts.tenantId ?? 'local'
+  await security.admin.ensureTenant(tenantId, tenantId)
+  // Tests submit and poll far faster than a client may (test/security checks the default limits).
+  await security.admin.updateSettings(tenantId, { rate_limit_per_minute: 1_000_000, read_rate_limit_per_minute: 1_000_000 })
+  const { key } = await security.admin.createApiKey(tenantId, { name: 'test', role: opts.role ?? 'ADMIN' })
+  const headers = { 'x-api-key': key }
   const app = await buildApp({
     js: env.nc.jetstream(),
     jsm: await env.nc.jetstreamManager(),
@@ -21,7 +37,7 @@ export async function startIngest(env: TestEnv, opts: { knownTicker?: (t: string
     now: () => new Date(),
     relay: (subject, payload) => env.nc.publish(subject, JSON.stringify(payload)),
     callbackSecret: TEST_CALLBACK_SECRET,
-    tenantOf: () => 'local',
+    auth: { security },
     checks: [
       { name: 'nats', check: () => env.nc.flush() },
       { name: 'postgres', check: () => env.pool.query('SELECT 1') },
@@ -32,7 +48,7 @@ export async function startIngest(env: TestEnv, opts: { knownTicker?: (t: string
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
-  return { app, url: `http://127.0.0.1:${port}`, metrics, stop: () => app.close() }
+  return { app, url: `http://127.0.0.1:${port}`, metrics, security, tenantId, headers, stop: () => app.close() }
 }
 
 /** Orchestrator, projector and notifier in this process (the executor is started by each test as it needs). */

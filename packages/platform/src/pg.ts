@@ -73,3 +73,26 @@ export async function migrate(pool: pg.Pool, dir: string, schema: string): Promi
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
 }
+
+/** The Postgres role tenant-facing queries run as: no `BYPASSRLS`, so row-level security applies. */
+export const APP_ROLE = 'zixly_app'
+
+/**
+ * Runs `fn` in one transaction as `role` (default `zixly_app`) with `app.tenant_id` set for that
+ * transaction only (`SET LOCAL`), so the row-level security policies limit every query to the tenant's
+ * rows even when a query forgets its own tenant filter. Both settings end with the transaction, so a
+ * pooled connection never carries one tenant into the next request.
+ */
+export async function withTenant<T>(
+  pool: pg.Pool,
+  tenantId: string,
+  fn: (c: pg.PoolClient) => Promise<T>,
+  opts: { role?: string } = {},
+): Promise<T> {
+  if (typeof tenantId !== 'string' || tenantId.length === 0) throw new Error('withTenant needs a tenant id')
+  return inTransaction(pool, async (c) => {
+    // set_config(..., true) is SET LOCAL with bind parameters (SET itself takes none).
+    await c.query(`SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)`, [opts.role ?? APP_ROLE, tenantId])
+    return fn(c)
+  })
+}

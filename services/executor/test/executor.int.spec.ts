@@ -25,7 +25,7 @@ afterAll(async () => {
 async function submit(body: unknown): Promise<string> {
   const res = await fetch(`${ingest.url}/webhook/trading-sweep`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...ingest.headers },
     body: JSON.stringify(body),
   })
   expect(res.status).toBe(202)

@@ -5,6 +5,7 @@ import { errorHandler, sendProblem } from './problem.ts'
 import type { IdempotencyStore } from './idempotency.ts'
 import type { ReadModel } from './read-model.ts'
 import { openApiDocument } from './openapi.ts'
+import { registerSecurity, tenantOf, type IngestSecurity } from './plugins/index.ts'
 import { callbackRoutes } from './routes/callbacks.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { sweepRoutes } from './routes/sweeps.ts'
@@ -19,8 +20,10 @@ export interface IngestDeps {
   metrics: Metrics
   checks: Check[]
   now: () => Date
-  /** The tenant a request acts for. */
+  /** The tenant a request acts for: the authenticated one (buildApp supplies it; callers do not). */
   tenantOf: (req: FastifyRequest) => string
+  /** Authentication, authorization, rate limits and hardening (plugins/). There is no way to turn it off. */
+  auth: IngestSecurity
   /** Whether market data exists for a ticker; unknown tickers are a 400 here, not a failure later. */
   knownTicker?: (ticker: string, interval: '1d' | '1h') => Promise<boolean>
   logger?: Logger
@@ -31,8 +34,19 @@ export interface IngestDeps {
   callbackSecret: string
 }
 
+/** What buildApp is given: everything but `tenantOf`, which comes from authentication. */
+export type IngestOptions = Omit<IngestDeps, 'tenantOf'>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Routes that declare no `config.permission` (default deny refuses them); empty when all do. */
+    undeclaredRoutes(): string[]
+  }
+}
+
 /** The ingest HTTP app, as one fastify instance; `main.ts` only listens and closes. */
-export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
+export async function buildApp(options: IngestOptions): Promise<FastifyInstance> {
+  const deps: IngestDeps = { ...options, tenantOf }
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
@@ -40,6 +54,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
   })
   app.setErrorHandler(errorHandler)
+  app.decorate('undeclaredRoutes', await registerSecurity(app, { ...deps.auth, now: deps.now }))
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`))
   // Any body that is not JSON is a 400 naming the problem, whatever its content type says.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => {

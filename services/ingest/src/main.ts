@@ -16,15 +16,16 @@ import { z } from 'zod'
 import { buildApp } from './app.ts'
 import { idempotencyStore } from './idempotency.ts'
 import { readModel } from './read-model.ts'
+import { SecurityConfig, secretEnv, securityFromConfig } from './plugins/config.ts'
 
-const Config = BaseConfig.extend(MarketDataConfig.shape).extend({
+const Config = BaseConfig.extend(MarketDataConfig.shape).extend(SecurityConfig.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  CALLBACK_SECRET: z.string().min(16).default('zixly-development-callback-secret'),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(86_400).default(7 * 86_400),
 })
 
 runMain('ingest', async () => {
-  const config = loadConfig(Config)
+  // Secrets may come from files or AWS Secrets Manager; production refuses missing or weak ones here.
+  const config = loadConfig(Config, await secretEnv())
   const logger = createLogger('ingest', config.LOG_LEVEL)
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'ingest')
@@ -43,7 +44,8 @@ runMain('ingest', async () => {
     metrics,
     logger,
     now: () => new Date(),
-    tenantOf: () => config.DEFAULT_TENANT_ID,
+    auth: await securityFromConfig(config, { pool, redis, namespace: n.namespace }),
+    bodyLimit: config.BODY_LIMIT_BYTES,
     knownTicker: (ticker, interval) => marketData.has(ticker, interval),
     relay: (subject, payload) => nc.publish(subject, JSON.stringify(payload)),
     callbackSecret: config.CALLBACK_SECRET,

@@ -1,5 +1,5 @@
 import { RESULT_FIELDS, SweepParams, SweepResultRow, type JobView, type ResultsQuery } from '@zixly/contracts'
-import type { Pool } from '@zixly/platform'
+import { withTenant, type Pool } from '@zixly/platform'
 import { z } from 'zod'
 
 const iso = (v: Date | null): string | null => (v === null ? null : v.toISOString())
@@ -31,10 +31,13 @@ const AttemptRow = z.object({
 
 const RESULT_SELECT = RESULT_FIELDS.join(', ')
 
-/** Queries over the read models. Every query is scoped by tenant. */
-export function readModel(pool: Pool) {
+/**
+ * Queries over the read models. Every query is scoped by tenant twice: by its own filter, and by
+ * row-level security (each method runs inside withTenant, as the application role).
+ */
+export function readModel(db: Pool) {
   return {
-    async job(tenantId: string, jobId: string): Promise<JobView | null> {
+    job: (tenantId: string, jobId: string): Promise<JobView | null> => withTenant(db, tenantId, async (pool) => {
       const r = await pool.query(
         `SELECT j.*, (SELECT count(*) FROM trading_sweep_results r WHERE r.job_id = j.id) AS results_count
          FROM pipeline_jobs j WHERE j.id = $1 AND j.tenant_id = $2`,
@@ -79,9 +82,9 @@ export function readModel(pool: Pool) {
         results_url: `/webhook/jobs/${job.id}/results`,
         top_results: top.rows.map((row) => SweepResultRow.parse(row)),
       }
-    },
+    }),
 
-    async results(tenantId: string, jobId: string, q: ResultsQuery) {
+    results: (tenantId: string, jobId: string, q: ResultsQuery) => withTenant(db, tenantId, async (pool) => {
       const exists = await pool.query(`SELECT 1 FROM pipeline_jobs WHERE id = $1 AND tenant_id = $2`, [jobId, tenantId])
       if (exists.rows.length === 0) return null
       const order = q.order ?? (q.sort === 'max_drawdown_pct' || q.sort === 'rank_for_ticker' ? 'asc' : 'desc')
@@ -104,7 +107,7 @@ export function readModel(pool: Pool) {
         order,
         results: r.rows.map((row) => SweepResultRow.parse(row)),
       }
-    },
+    }),
   }
 }
 export type ReadModel = ReturnType<typeof readModel>

@@ -16,7 +16,7 @@ afterAll(async () => {
 })
 
 const post = (body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  fetch(`${ingest.url}/webhook/trading-sweep`, { method: 'POST', headers, ...(body === undefined ? {} : { body }) })
+  fetch(`${ingest.url}/webhook/trading-sweep`, { method: 'POST', headers: { ...headers, ...ingest.headers }, ...(body === undefined ? {} : { body }) })
 
 describe('POST /webhook/trading-sweep', () => {
   it('answers 202 with job_id, status_url and Location only after the append is stored', async () => {
@@ -92,12 +92,12 @@ describe('POST /webhook/trading-sweep', () => {
 
 describe('GET /webhook/jobs/:id', () => {
   it('answers 404 problem+json for an unknown job', async () => {
-    const res = await fetch(`${ingest.url}/webhook/jobs/4f0c3c7e-1111-4111-8111-111111111111`)
+    const res = await fetch(`${ingest.url}/webhook/jobs/4f0c3c7e-1111-4111-8111-111111111111`, { headers: ingest.headers })
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toContain('application/problem+json')
   })
   it('answers 404 for an id that is not a job id', async () => {
-    expect((await fetch(`${ingest.url}/webhook/jobs/..%2f..%2fetc`)).status).toBe(404)
+    expect((await fetch(`${ingest.url}/webhook/jobs/..%2f..%2fetc`, { headers: ingest.headers })).status).toBe(404)
   })
 })
 

@@ -19,7 +19,7 @@ const CallbackQuery = z.object({
  * A repeat changes nothing: the executor has finished with the job by then, or takes the first.
  */
 export function callbackRoutes(app: FastifyInstance, deps: IngestDeps) {
-  app.post('/webhook/sweep-callback', { config: { public: true } }, async (req, reply) => {
+  app.post('/webhook/sweep-callback', { config: { permission: 'public' } }, async (req, reply) => {
     const q = CallbackQuery.safeParse(req.query)
     if (!q.success || !verifyCallbackToken(deps.callbackSecret, q.data.tenant, q.data.job_id, q.data.token))
       throw new Unauthorized('invalid or missing callback token')

@@ -14,7 +14,7 @@ export function jobRoutes(app: FastifyInstance, deps: IngestDeps) {
     return p.data.id
   }
 
-  app.get('/webhook/jobs/:id', async (req, reply) => {
+  app.get('/webhook/jobs/:id', { config: { permission: 'jobs:read' } }, async (req, reply) => {
     const id = jobId(req.params)
     const tenantId = deps.tenantOf(req)
     const view = await deps.readModel.job(tenantId, id)
@@ -26,7 +26,7 @@ export function jobRoutes(app: FastifyInstance, deps: IngestDeps) {
     throw new NotFound(`no job ${id}`)
   })
 
-  app.get('/webhook/jobs/:id/results', async (req, reply) => {
+  app.get('/webhook/jobs/:id/results', { config: { permission: 'jobs:read' } }, async (req, reply) => {
     const id = jobId(req.params)
     const q = ResultsQuery.safeParse(req.query)
     if (!q.success) throw new ValidationError('invalid results query', fieldErrors(q.error))

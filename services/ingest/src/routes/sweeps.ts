@@ -76,7 +76,7 @@ export async function submitSweep(
 }
 
 export function sweepRoutes(app: FastifyInstance, deps: IngestDeps) {
-  app.post('/webhook/trading-sweep', async (req, reply) => {
+  app.post('/webhook/trading-sweep', { config: { permission: 'jobs:trigger', signed: true } }, async (req, reply) => {
     const keyHeader = req.headers['idempotency-key']
     const out = await submitSweep(deps, {
       tenantId: deps.tenantOf(req),
