@@ -1,15 +1,10 @@
-// Who is signed in, and what the dashboard offers them. The server (ingest) enforces the same policy
-// on every route; this table only decides which controls are drawn, so a VIEWER never sees a button
-// that would be refused.
+// Who is signed in, and what the dashboard offers them. Ingest enforces the policy table of
+// `@zixly/auth` (policy.ts) on every route; this mirror of it only decides which controls are drawn,
+// so a VIEWER never sees a button that would be refused. The dashboard's own actions check it too.
 
-export type Role = 'ADMIN' | 'EDITOR' | 'VIEWER'
+import type { AuthUser, Role } from '@zixly/contracts'
 
-export interface SessionUser {
-  id: string
-  email: string
-  role: Role
-  tenant_id: string
-}
+export type SessionUser = AuthUser
 
 export type Action = 'read' | 'trigger' | 'cancel' | 'retry' | 'dispatch' | 'redrive'
 

@@ -14,14 +14,28 @@ class Live {
   #es: EventSource | null = null
   #listeners = new Set<JobsListener>()
 
+  #retry: ReturnType<typeof setTimeout> | undefined
+
   start(): void {
     if (this.#es) return
     this.state = 'connecting'
-    const es = new EventSource('/api/stream')
+    // A source the browser gave up on (e.g. the server answered 502 while restarting) is opened again
+    // with the last checkpoint in the URL, since a new EventSource does not send Last-Event-ID.
+    const es = new EventSource(this.checkpoint === null ? '/api/stream' : `/api/stream?last_event_id=${this.checkpoint}`)
     this.#es = es
     es.onopen = () => (this.state = 'open')
-    // The browser reconnects by itself (sending Last-Event-ID); only a closed source is given up.
-    es.onerror = () => (this.state = es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting')
+    // The browser reconnects by itself, sending Last-Event-ID.
+    es.onerror = () => {
+      if (es.readyState !== EventSource.CLOSED) {
+        this.state = 'reconnecting'
+        return
+      }
+      this.state = 'reconnecting'
+      es.close()
+      this.#es = null
+      clearTimeout(this.#retry)
+      this.#retry = setTimeout(() => this.start(), 2000)
+    }
     es.addEventListener('hello', (e) => {
       const hello = JSON.parse((e as MessageEvent<string>).data) as { resumed: boolean; checkpoint: number | null }
       this.checkpoint = hello.checkpoint
@@ -50,6 +64,7 @@ class Live {
   }
 
   stop(): void {
+    clearTimeout(this.#retry)
     this.#es?.close()
     this.#es = null
     this.state = 'closed'

@@ -1,4 +1,5 @@
 import {
+  AuthMe,
   JobChanges,
   JobCounts,
   JobDetail,
@@ -15,7 +16,6 @@ import {
 } from '@zixly/contracts'
 import type { z } from 'zod'
 import { IngestError, IngestUnavailable } from './errors.ts'
-import { AuthUserAnswer } from './auth-schema.ts'
 
 export const SESSION_COOKIE = 'zixly_session'
 
@@ -89,12 +89,12 @@ export function makeIngest(deps: IngestDeps) {
       if (!session) return null
       const res = await raw(session, 'GET', '/api/auth/me')
       if (res.status === 401) return null
-      return (await json(AuthUserAnswer, res)).user
+      return (await json(AuthMe, res)).user
     },
     /** Logs in; gives the user and ingest's Set-Cookie line, which the dashboard re-sets for its origin. */
     async login(email: string, password: string) {
       const res = await raw(null, 'POST', '/api/auth/login', { body: { email, password } })
-      const answer = await json(AuthUserAnswer, res)
+      const answer = await json(AuthMe, res)
       return { user: answer.user, setCookie: res.headers.getSetCookie() }
     },
     async logout() {

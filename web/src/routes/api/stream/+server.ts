@@ -8,12 +8,12 @@ import type { RequestHandler } from './$types'
  * One stream per browser tab: the user's tenant's job changes, fed by the projector's notices. The
  * reconnecting browser sends Last-Event-ID (a checkpoint) and the stream resumes from it.
  */
-export const GET: RequestHandler = async ({ locals, request }) => {
+export const GET: RequestHandler = async ({ locals, request, url }) => {
   const user = locals.user
   if (!user) error(401, { message: 'sign in first', code: 'UNAUTHORIZED' })
   const { ingest, hub, logger } = serverContext()
   const api = ingest(locals.session)
-  const lastEventId = parseLastEventId(request.headers.get('last-event-id'))
+  const lastEventId = parseLastEventId(request.headers.get('last-event-id') ?? url.searchParams.get('last_event_id'))
   const encoder = new TextEncoder()
   let cleanup = () => {}
 
