@@ -1,5 +1,5 @@
 import { ApiKeyRecord, UserRecord } from '@zixly/contracts'
-import { APP_ROLE, inTransaction, withTenant, type Pool, type PoolClient } from '@zixly/platform'
+import { withTenant, type Pool } from '@zixly/platform'
 import { z } from 'zod'
 import { DEFAULT_READ_LIMIT, DEFAULT_WRITE_LIMIT } from './rate-limit.ts'
 
@@ -18,17 +18,6 @@ const SettingsRow = z.object({
   signing_secret: z.string().nullable(),
 })
 
-/**
- * Runs `fn` as the application role with no tenant set: only the SECURITY DEFINER lookups
- * (`auth_api_key`, `auth_user_by_email`) return anything then.
- */
-function asAppRole<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  return inTransaction(pool, async (c) => {
-    await c.query(`SELECT set_config('role', $1, true)`, [APP_ROLE])
-    return fn(c)
-  })
-}
-
 /** The lookups authentication needs on every request. */
 export function makeAuthStore(pool: Pool, opts: { settingsTtlMs?: number; now?: () => number } = {}) {
   const ttl = opts.settingsTtlMs ?? 5000
@@ -38,8 +27,13 @@ export function makeAuthStore(pool: Pool, opts: { settingsTtlMs?: number; now?: 
   const cache = new Map<string, { at: number; value: TenantSettings | null }>()
 
   return {
+    /**
+     * The key with this id, whichever tenant holds it. One of the two lookups that must cross tenants:
+     * a SECURITY DEFINER function answering one row by its exact id, whatever role calls it (so it
+     * is one round trip, without a withTenant transaction around it).
+     */
     async apiKey(id: string): Promise<ApiKeyRecord | null> {
-      const r = await asAppRole(pool, (c) => c.query('SELECT * FROM auth_api_key($1)', [id]))
+      const r = await pool.query('SELECT * FROM auth_api_key($1)', [id])
       return r.rows[0] ? ApiKeyRecord.parse(r.rows[0]) : null
     },
 
@@ -54,8 +48,9 @@ export function makeAuthStore(pool: Pool, opts: { settingsTtlMs?: number; now?: 
       )
     },
 
+    /** The user with this email, whichever tenant holds them (the other cross-tenant lookup). */
     async userByEmail(email: string): Promise<UserRecord | null> {
-      const r = await asAppRole(pool, (c) => c.query('SELECT * FROM auth_user_by_email($1)', [email]))
+      const r = await pool.query('SELECT * FROM auth_user_by_email($1)', [email])
       return r.rows[0] ? UserRecord.parse({ ...r.rows[0], id: String((r.rows[0] as { id: unknown }).id) }) : null
     },
 

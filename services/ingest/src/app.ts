@@ -37,13 +37,6 @@ export interface IngestDeps {
 /** What buildApp is given: everything but `tenantOf`, which comes from authentication. */
 export type IngestOptions = Omit<IngestDeps, 'tenantOf'>
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Routes that declare no `config.permission` (default deny refuses them); empty when all do. */
-    undeclaredRoutes(): string[]
-  }
-}
-
 /** The ingest HTTP app, as one fastify instance; `main.ts` only listens and closes. */
 export async function buildApp(options: IngestOptions): Promise<FastifyInstance> {
   const deps: IngestDeps = { ...options, tenantOf }
@@ -54,7 +47,7 @@ export async function buildApp(options: IngestOptions): Promise<FastifyInstance>
     requestIdHeader: 'x-request-id',
   })
   app.setErrorHandler(errorHandler)
-  app.decorate('undeclaredRoutes', await registerSecurity(app, { ...deps.auth, now: deps.now }))
+  app.decorate('securedRoutes', await registerSecurity(app, { ...deps.auth, now: deps.now }))
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`))
   // Any body that is not JSON is a 400 naming the problem, whatever its content type says.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => {

@@ -18,22 +18,37 @@ export interface IngestSecurity {
   maxJsonDepth?: number
 }
 
+/** A registered route and the permission it declares (undefined: refused to everyone). */
+export interface RouteRule {
+  method: string
+  url: string
+  permission: string | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with what it asks for (test/security walks it as the role × route matrix). */
+    securedRoutes(): RouteRule[]
+  }
+}
+
 /**
  * Registers hardening, authentication + authorization, and rate limiting (in this order: their
  * onRequest hooks run in it), then the session and admin routes. Call before any other route.
- * Answers the routes registered so far and later that declare no permission (default deny refuses them).
+ * Answers every route registered, with the permission it declares; the probes are `public`.
  */
-export async function registerSecurity(app: FastifyInstance, opts: IngestSecurity & { now: () => Date }): Promise<() => string[]> {
-  const undeclared = new Set<string>()
+export async function registerSecurity(app: FastifyInstance, opts: IngestSecurity & { now: () => Date }): Promise<() => RouteRule[]> {
+  const rules: RouteRule[] = []
   app.addHook('onRoute', (route) => {
-    const methods = ([] as string[]).concat(route.method)
-    if (methods.every((m) => m === 'OPTIONS' || m === 'HEAD') || OPEN_PATHS.includes(route.url)) return
-    if (route.config?.permission === undefined) undeclared.add(`${methods.join(',')} ${route.url}`)
+    for (const method of ([] as string[]).concat(route.method)) {
+      if (method === 'OPTIONS' || method === 'HEAD') continue
+      rules.push({ method, url: route.url, permission: OPEN_PATHS.includes(route.url) ? 'public' : route.config?.permission })
+    }
   })
   await app.register(hardening, { corsOrigins: opts.corsOrigins ?? [], ...(opts.maxJsonDepth ? { maxJsonDepth: opts.maxJsonDepth } : {}) })
   await app.register(authPlugin, { security: opts.security, now: opts.now })
   await app.register(rateLimitPlugin, { limiter: opts.security.limiter })
   sessionRoutes(app, { security: opts.security, cookieSecure: opts.cookieSecure ?? false })
   adminRoutes(app, { security: opts.security })
-  return () => [...undeclared]
+  return () => [...rules]
 }
