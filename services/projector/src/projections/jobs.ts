@@ -30,7 +30,7 @@ function upsert(table: string, key: string, columns: readonly string[], rows: Js
   }
 }
 
-const attemptOf = (e: SweepEvent): number | null => ('attempt' in e.data ? e.data.attempt : null)
+const attemptOf = (e: SweepEvent): number | null => ('attempt' in e.data && typeof e.data.attempt === 'number' ? e.data.attempt : null)
 
 /** Timeline row of an event; the bulky result rows stay out of `data` (they have their own table). */
 function timelineRow({ event: e, seq }: Positioned): JsonRow {
@@ -82,8 +82,9 @@ export const jobsProjection: BatchProjection = {
         changedJobs.add(id)
       }
       if (e.type === 'SweepRequested' && !tenants.has(e.metadata.tenantId)) tenants.set(e.metadata.tenantId, e.metadata.occurredAt)
-      if (job && 'attempt' in e.data) {
-        const key = `${id}:${e.data.attempt}`
+      const attempt = attemptOf(e)
+      if (job && attempt !== null) {
+        const key = `${id}:${attempt}`
         const prev = attempts.get(key)
         const next = evolveAttempt(prev, e)
         if (next && next !== prev) {

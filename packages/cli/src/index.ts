@@ -1,0 +1,5 @@
+export { runCli } from './cli.ts'
+export { groups } from './commands/index.ts'
+export type { Command, CommandGroup } from './registry.ts'
+export { progressLine } from './progress.ts'
+export { renderTable } from './table.ts'
