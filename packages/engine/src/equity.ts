@@ -18,13 +18,6 @@ export function buyAndHold(
   return { curve, returnPct: (curve[n - 1]! / o.initCash - 1) * 100 }
 }
 
-export function buyAndHoldReturnPct(closes: Float64Array, fee: number, initCash: number): number {
-  const n = closes.length
-  if (n === 0) return 0
-  const shares = initCash / (closes[0]! * (1 + fee))
-  return ((shares * closes[n - 1]!) / initCash - 1) * 100
-}
-
 const CRYPTO = /-(USD|USDT|EUR|BTC)/i
 
 /** 365 / 252 for daily bars, 8760 / 1638 for hourly; crypto when the ticker contains -USD, -USDT, -EUR or -BTC. */

@@ -1,9 +1,8 @@
 import { allocIndicator, summarise, type Indicator } from './blocks.ts'
 import { Acc, simulate } from './kernel.ts'
 import { emaOfCloses, firstDefinedBar, macdInto, smaInto } from './indicators.ts'
-import { computeMetrics, SLOTS, type MetricsContext } from './metrics.ts'
+import { buyAndHoldReturnPct, computeMetrics, SLOTS, type MetricsContext } from './metrics.ts'
 import { prepareSeries, type Series } from './series.ts'
-import { buyAndHoldReturnPct } from './equity.ts'
 import type { Strategy, SweepSpec } from './types.ts'
 
 // A job = one series + one validated spec. Both runSweep and the pool workers evaluate pairs
@@ -13,11 +12,15 @@ import type { Strategy, SweepSpec } from './types.ts'
 export class IndicatorCache {
   private readonly map = new Map<number, Indicator>()
   private readonly capacity: number
+  /**
+   * Pairs arrive sorted by (slow, fast), so the working set is the distinct fast windows plus the
+   * current slow one; the default budget holds ~100 windows of a 40k-bar series (~45 MB).
+   */
   constructor(
     private readonly series: Series,
-    budgetBytes = 96 * 1024 * 1024,
+    budgetBytes = 48 * 1024 * 1024,
   ) {
-    this.capacity = Math.max(4, Math.floor(budgetBytes / (8 * Math.max(1, series.n))))
+    this.capacity = Math.max(8, Math.floor(budgetBytes / (10 * Math.max(1, series.n))))
   }
 
   get(kind: 'SMA' | 'EMA', w: number): Indicator {
@@ -55,9 +58,22 @@ export interface Job {
   readonly signal: Indicator
 }
 
+/** Pair indices sorted by (slow, fast, index): buckets by slow, then small sorts by fast. */
 export function sortedOrder(pairs: ReadonlyArray<readonly [number, number]>): Int32Array {
-  const order = Int32Array.from(pairs.keys())
-  return order.sort((i, j) => pairs[i]![1] - pairs[j]![1] || pairs[i]![0] - pairs[j]![0] || i - j)
+  const bySlow = new Map<number, number[]>()
+  pairs.forEach(([, slow], i) => {
+    const bucket = bySlow.get(slow)
+    if (bucket === undefined) bySlow.set(slow, [i])
+    else bucket.push(i)
+  })
+  const order = new Int32Array(pairs.length)
+  let k = 0
+  for (const slow of [...bySlow.keys()].sort((a, b) => a - b)) {
+    const bucket = bySlow.get(slow)!
+    bucket.sort((i, j) => pairs[i]![0] - pairs[j]![0] || i - j)
+    for (const i of bucket) order[k++] = i
+  }
+  return order
 }
 
 export function prepareJob(closes: Float64Array, spec: SweepSpec, order?: Int32Array): Job {

@@ -41,6 +41,14 @@ export function finite(x: number): number {
   return x === Infinity ? Number.MAX_VALUE : x === -Infinity ? -Number.MAX_VALUE : 0
 }
 
+/** Buy-and-hold total return in percent: buy at c[0] with the entry fee, no exit fee. */
+export function buyAndHoldReturnPct(closes: Float64Array, fee: number, initCash: number): number {
+  const n = closes.length
+  if (n === 0) return 0
+  const shares = initCash / (closes[0]! * (1 + fee))
+  return ((shares * closes[n - 1]!) / initCash - 1) * 100
+}
+
 /** SCORE.md "Metrics" from one backtest's accumulators, written to out[o .. o+SLOTS). */
 export function computeMetrics(a: Acc, m: MetricsContext, out: Float64Array, o: number): void {
   const steps = m.n - 1 // number of returns

@@ -1,5 +1,6 @@
 import { F, SLOTS } from './metrics.ts'
-import type { ResultRow } from './types.ts'
+import { rankPacked } from './rank.ts'
+import type { ResultRow, SweepSpec } from './types.ts'
 
 /** Formats a bar count the way SCORE.md writes durations: "N days" / "N bars". */
 export function formatBars(count: number, unit: 'days' | 'bars'): string {
@@ -42,11 +43,24 @@ export function toRow(
   }
 }
 
-/** Rows in pair order from a buffer whose row i belongs to pairs[i]. */
+/** Rows in pair order from a buffer whose row i belongs to pairs[i]; ranks[i] 0 = null. */
 export function materialize(
   packed: Float64Array,
   pairs: ReadonlyArray<readonly [number, number]>,
   unit: 'days' | 'bars',
+  ranks?: Int32Array,
 ): ResultRow[] {
-  return pairs.map(([fast, slow], i) => toRow(packed, i * SLOTS, fast, slow, unit))
+  return pairs.map(([fast, slow], i) => {
+    const row = toRow(packed, i * SLOTS, fast, slow, unit)
+    const rank = ranks?.[i] ?? 0
+    if (rank > 0) row.rank_for_ticker = rank
+    return row
+  })
 }
+
+/** Ranked rows from a packed sweep result (what runSweep and SweepPool.run return). */
+export function rankedRows(packed: Float64Array, spec: SweepSpecLike): ResultRow[] {
+  return materialize(packed, spec.pairs, spec.barUnit, rankPacked(packed, spec.pairs, spec.minTrades))
+}
+
+type SweepSpecLike = Pick<SweepSpec, 'pairs' | 'barUnit' | 'minTrades'>

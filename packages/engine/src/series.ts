@@ -34,16 +34,19 @@ export interface Series extends PriceBlocks {
   readonly rdLo: Float64Array
 }
 
-function prefixInto(hi: Float64Array, lo: Float64Array, term: (k: number) => number, from: number): void {
-  const tmp = new Float64Array(2)
-  for (let k = from; k < hi.length; k++) {
-    twoSumInto(tmp, hi[k - 1]!, term(k))
-    // Renormalise so |lo| stays below half an ulp of hi; then lo + e is exact for real prices.
-    const l = lo[k - 1]! + tmp[1]!
-    const s = tmp[0]! + l
-    hi[k] = s
-    lo[k] = l - (s - tmp[0]!)
-  }
+/**
+ * hi[k] + lo[k] = hi[k-1] + lo[k-1] + x (TwoSum, then renormalise so |lo| stays below half an ulp
+ * of hi; lo + e is then exact for real prices). Inlined by hand: this runs once per job per array.
+ */
+function prefixStep(hi: Float64Array, lo: Float64Array, k: number, x: number): void {
+  const a = hi[k - 1]!
+  const s = a + x
+  const bb = s - a
+  const e = a - (s - bb) + (x - bb)
+  const l = lo[k - 1]! + e
+  const h = s + l
+  hi[k] = h
+  lo[k] = l - (h - s)
 }
 
 const MAX_DECIMALS = 9
@@ -72,7 +75,7 @@ export function prepareSeries(c: Float64Array): Series {
   const n = c.length
   const cHi = new Float64Array(n + 1)
   const cLo = new Float64Array(n + 1)
-  prefixInto(cHi, cLo, (k) => c[k - 1]!, 1)
+  for (let k = 1; k <= n; k++) prefixStep(cHi, cLo, k, c[k - 1]!)
   // index k holds the sum over returns 1..k; index 0 (and 1 when n <= 1) stay 0
   const size = Math.max(n, 1)
   const r1Hi = new Float64Array(size)
@@ -81,9 +84,11 @@ export function prepareSeries(c: Float64Array): Series {
   const r2Lo = new Float64Array(size)
   const rdHi = new Float64Array(size)
   const rdLo = new Float64Array(size)
-  const R = (k: number): number => c[k]! / c[k - 1]! - 1
-  prefixInto(r1Hi, r1Lo, R, 1)
-  prefixInto(r2Hi, r2Lo, (k) => R(k) * R(k), 1)
-  prefixInto(rdHi, rdLo, (k) => (R(k) < 0 ? R(k) * R(k) : 0), 1)
+  for (let k = 1; k < n; k++) {
+    const r = c[k]! / c[k - 1]! - 1
+    prefixStep(r1Hi, r1Lo, k, r)
+    prefixStep(r2Hi, r2Lo, k, r * r)
+    prefixStep(rdHi, rdLo, k, r < 0 ? r * r : 0)
+  }
   return { c, n, decimal: decimalPrefix(c), cHi, cLo, r1Hi, r1Lo, r2Hi, r2Lo, rdHi, rdLo, ...priceBlocks(c) }
 }

@@ -1,8 +1,7 @@
 import { AbortError } from './errors.ts'
 import { computeRange, prepareJob } from './job.ts'
 import { SLOTS } from './metrics.ts'
-import { rankResults } from './rank.ts'
-import { materialize } from './rows.ts'
+import { rankedRows } from './rows.ts'
 import { assertCloses, parseSweepSpec } from './spec.ts'
 import type { ResultRow, SweepRunOptions, SweepSpec } from './types.ts'
 
@@ -39,5 +38,5 @@ export function runSweep(closes: Float64Array, spec: SweepSpec, opts: SweepRunOp
   const valid = parseSweepSpec(spec)
   assertCloses(closes)
   const packed = sweepPacked(closes, valid, opts)
-  return rankResults(materialize(packed, valid.pairs, valid.barUnit), valid.minTrades)
+  return rankedRows(packed, valid)
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { annFactorFor, runSweep, type Strategy, type SweepSpec } from '../src/index.ts'
+import { annFactorFor, prepareSeries, runSweep, type Strategy, type SweepSpec } from '../src/index.ts'
 import { rowDiffs } from './support/compare.ts'
 import { DAILY_TICKERS, loadCloses } from './support/prices.ts'
 import { mulberry32, randomPairs } from './support/prng.ts'
@@ -60,4 +60,28 @@ describe('engine matches the reference on full-precision prices (not short decim
       expect(failures).toEqual([])
     })
   }
+})
+
+describe('engine matches the reference when closes nearly tie (bar-by-bar drawdown path)', () => {
+  // Closes 1e-14 apart can give equal values shares*x for different x: the kernel must not trust a
+  // block's last maximum there (PriceBlocks.lastMax = -1) and walks those blocks bar by bar.
+  const rand = mulberry32(7)
+  let price = 50
+  const closes = Float64Array.from({ length: 1500 }, (_, t) => {
+    if (t % 7 !== 3) price *= Math.exp((rand() - 0.49) * 0.05)
+    return t % 7 === 3 ? price * (1 + 1e-14) : price
+  })
+  it('SMA and MACD: 50 random grid points agree', () => {
+    expect(prepareSeries(closes).lastMax.some((at) => at < 0)).toBe(true)
+    for (const strategy of ['SMA', 'MACD'] as const) {
+      const spec: SweepSpec = {
+        strategy, pairs: randomPairs(31, 50), minTrades: 0, fee: 0.001, initCash: 1000, annFactor: 252, signalPeriod: 9, barUnit: 'bars',
+      }
+      const failures = runSweep(closes, spec).flatMap((row) => {
+        const diffs = rowDiffs({ ...row, rank_for_ticker: null }, referenceRow(closes, strategy, row.fast_period, row.slow_period, spec))
+        return diffs.length > 0 ? [`(${row.fast_period}, ${row.slow_period}) ${diffs.join(', ')}`] : []
+      })
+      expect(failures).toEqual([])
+    }
+  })
 })

@@ -14,8 +14,8 @@ const fullGrid: Array<[number, number]> = []
 for (let f = 5; f <= 50; f++) for (let s = 10; s <= 200; s++) if (f < s) fullGrid.push([f, s])
 
 const pools: SweepPool[] = []
-function pool(workers: number): SweepPool {
-  const p = new SweepPool({ workers })
+function pool(workers: number, loader?: 'bundle' | 'tsx'): SweepPool {
+  const p = new SweepPool(loader === undefined ? { workers } : { workers, loader })
   pools.push(p)
   return p
 }
@@ -34,6 +34,15 @@ describe('SweepPool', () => {
       const expected = runSweep(btc, s)
       for (const p of sized) expect(await p.run(btc, s)).toEqual(expected)
     }
+  })
+
+  it('starts workers from an in-memory bundle by default, and from tsx when asked, with equal results', async () => {
+    const bundle = pool(1)
+    const tsx = pool(1, 'tsx')
+    expect(bundle.loader).toBe('bundle')
+    expect(tsx.loader).toBe('tsx')
+    const s = spec('EMA', randomPairs(12, 100))
+    expect(await tsx.run(btc, s)).toEqual(await bundle.run(btc, s))
   })
 
   it('reports progress per chunk, monotonically, ending at the total', async () => {

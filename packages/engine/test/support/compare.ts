@@ -25,7 +25,7 @@ export function rowDiffs(got: ResultRow, want: ResultRow, tol = 1e-9): string[] 
     const same =
       EXACT.includes(key) || g === null || w === null || typeof g === 'string'
         ? g === w
-        : close(g as number, w as number, tol)
+        : close(g, w as number, tol)
     if (!same) diffs.push(`${key}: got ${String(g)} want ${String(w)}`)
   }
   return diffs
