@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { envelopeOf, RawEnvelope } from './envelope.ts'
+import { SUBJECT_TOKEN } from './names.ts'
 import { SweepResultRow } from './results.ts'
 import { SweepParams } from './sweep.ts'
 
@@ -39,11 +40,22 @@ export const SweepRequestedV1 = envelopeOf(
   }),
 )
 
-/** The orchestrator sent a RunSweep command for an attempt. */
+/**
+ * The orchestrator admitted an attempt and sent its RunSweep command. The deadlines (absent in old
+ * logs) are in the log so a restarted orchestrator rebuilds its timers from them.
+ */
 export const SweepDispatched = envelopeOf(
   'SweepDispatched',
   1,
-  z.object({ job_id: JobId, attempt: Attempt, command_id: z.string().min(1).max(200) }),
+  z.object({
+    job_id: JobId,
+    attempt: Attempt,
+    command_id: z.string().min(1).max(200),
+    /** When this attempt must have ended (per-attempt timeout, capped by the job deadline). */
+    deadline_at: z.iso.datetime().optional(),
+    /** When the whole attempt chain must have ended (set at its first dispatch). */
+    job_deadline_at: z.iso.datetime().optional(),
+  }),
 )
 /** An executor began an attempt. */
 export const SweepStarted = envelopeOf(
@@ -119,7 +131,51 @@ export const SweepCancelled = envelopeOf(
   z.object({ job_id: JobId, reason: z.string().max(2000), cancelled_by: z.string().max(200).optional() }),
 )
 
-/** Every current event version, discriminated by `type`. */
+/** An attempt failed and another follows after a backoff: the attempt is dispatched once `due_at` passes. */
+export const SweepRetryScheduled = envelopeOf(
+  'SweepRetryScheduled',
+  1,
+  z.object({
+    job_id: JobId,
+    /** The attempt that will be dispatched. */
+    attempt: Attempt,
+    due_at: z.iso.datetime(),
+    delay_ms: z.number().int().min(0),
+  }),
+)
+/** A failed or cancelled job was asked to run again: a new attempt chain on the same job id. */
+export const SweepRetried = envelopeOf(
+  'SweepRetried',
+  1,
+  z.object({
+    job_id: JobId,
+    reason: z.string().max(2000).optional(),
+    requested_by: z.string().max(200).optional(),
+  }),
+)
+
+/** What is kept of a message taken out of circulation. */
+const DeadLetteredMessage = z.object({
+  source: z.enum(['invalid_command', 'max_deliveries']),
+  stream: z.string().max(200),
+  stream_seq: z.number().int().min(0),
+  subject: z.string().max(500),
+  deliveries: z.number().int().min(0).optional(),
+  reason: z.string().max(2000),
+  /** The message as received (cut to 4,000 characters), to inspect or redrive it. */
+  payload: z.string().max(4000).optional(),
+})
+/**
+ * A command for this job could not be processed and was taken out of circulation: it failed schema
+ * validation (terminated), or JetStream gave up on it after its maximum deliveries.
+ */
+export const SweepCommandDeadLettered = envelopeOf(
+  'SweepCommandDeadLettered',
+  1,
+  DeadLetteredMessage.extend({ job_id: JobId, attempt: Attempt.optional() }),
+)
+
+/** Every current version of a job's events (one job subject each), discriminated by `type`. */
 export const SweepEvent = z.discriminatedUnion('type', [
   SweepRequestedV2,
   SweepDispatched,
@@ -128,14 +184,47 @@ export const SweepEvent = z.discriminatedUnion('type', [
   SweepResultsRecorded,
   SweepCompleted,
   SweepAttemptFailed,
+  SweepRetryScheduled,
   SweepFailed,
   SweepCancelled,
+  SweepRetried,
+  SweepCommandDeadLettered,
 ])
 export type SweepEvent = z.infer<typeof SweepEvent>
 export type SweepEventType = SweepEvent['type']
 export type EventOf<T extends SweepEventType> = Extract<SweepEvent, { type: T }>
 
-/** Events after which a job changes no more. */
+const Scope = z.object({
+  /** The tenant whose dispatch this is about; null for every tenant. */
+  tenant_id: z.string().regex(SUBJECT_TOKEN).nullable(),
+  reason: z.string().max(2000).optional(),
+  requested_by: z.string().max(200).optional(),
+})
+/** Dispatch is paused (for one tenant or all): queued jobs wait, running ones finish. */
+export const DispatchPaused = envelopeOf('DispatchPaused', 1, Scope)
+/** Dispatch resumes (for one tenant or all). */
+export const DispatchResumed = envelopeOf('DispatchResumed', 1, Scope)
+/** A message that names no job it could be recorded on (e.g. an unreadable command). */
+export const MessageDeadLettered = envelopeOf(
+  'MessageDeadLettered',
+  1,
+  DeadLetteredMessage.extend({ dead_letter_id: z.string().min(1).max(200) }),
+)
+
+/** Events that belong to no job: dispatch control and dead-lettered messages. */
+export const ControlEvent = z.discriminatedUnion('type', [DispatchPaused, DispatchResumed, MessageDeadLettered])
+export type ControlEvent = z.infer<typeof ControlEvent>
+
+/** Every current event version of the log. */
+export const LogEvent = z.discriminatedUnion('type', [...SweepEvent.options, ...ControlEvent.options])
+export type LogEvent = z.infer<typeof LogEvent>
+export type LogEventType = LogEvent['type']
+
+const SWEEP_EVENT_TYPES: ReadonlySet<string> = new Set(SweepEvent.options.map((o) => o.shape.type.value))
+/** Whether an event belongs to a job (has `data.job_id` and lives on the job's subject). */
+export const isSweepEvent = (e: LogEvent): e is SweepEvent => SWEEP_EVENT_TYPES.has(e.type)
+
+/** Events after which a job changes no more, unless a retry (`SweepRetried`) starts a new attempt chain. */
 export const TERMINAL_EVENT_TYPES = ['SweepCompleted', 'SweepFailed', 'SweepCancelled'] as const
 
 type Upcaster = (raw: RawEnvelope) => unknown
@@ -183,14 +272,29 @@ export class InvalidEventError extends Error {
   }
 }
 
-/** Parses any stored version of an event into the current one. */
-export function parseEvent(input: unknown): SweepEvent {
+function parseAny(input: unknown): LogEvent {
   const raw = RawEnvelope.safeParse(input)
   if (!raw.success) throw new InvalidEventError(`not an event envelope: ${raw.error.message}`)
   const upcast = upcasters[raw.data.type]?.[raw.data.version]
   const current = upcast ? upcast(raw.data) : raw.data
-  const parsed = SweepEvent.safeParse(current)
+  const parsed = LogEvent.safeParse(current)
   if (!parsed.success)
     throw new InvalidEventError(`invalid ${raw.data.type} v${raw.data.version}: ${parsed.error.message}`)
   return parsed.data
+}
+
+/**
+ * Parses any stored version of a job's event into the current one. An event that belongs to no job
+ * (dispatch control, an unattributable dead letter) is an `InvalidEventError` here: readers of job
+ * events skip it; readers of the whole log use `parseLogEvent`.
+ */
+export function parseEvent(input: unknown): SweepEvent {
+  const e = parseAny(input)
+  if (!isSweepEvent(e)) throw new InvalidEventError(`${e.type} is not a job event`)
+  return e
+}
+
+/** Parses any stored version of any event of the log (job events and control events). */
+export function parseLogEvent(input: unknown): LogEvent {
+  return parseAny(input)
 }

@@ -1,70 +1,98 @@
-import { InvalidEventError, KV_KEYS, parseEvent, type Names, type SweepEvent } from '@zixly/contracts'
-import { appendMessage, ConcurrencyError, describe, type Logger, type NatsConnection } from '@zixly/platform'
+import { isSweepEvent, KV_KEYS, parseLogEvent, type LogEvent, type Names } from '@zixly/contracts'
+import { appendMessage, ConcurrencyError, describe, type Logger, type Metrics, type NatsConnection } from '@zixly/platform'
 import type { JsMsg } from 'nats'
-import { decide } from './sweep/decide.ts'
-import { evolve, initialState, isTerminal, type JobState } from './sweep/state.ts'
+import { watchMaxDeliveries } from './advisories.ts'
+import { decide, type Output } from './sweep/decide.ts'
+import { DEFAULT_SAGA_CONFIG, type SagaConfig } from './sweep/policy.ts'
+import { World } from './world.ts'
 
 export interface OrchestratorDeps {
   nc: NatsConnection
   names: Names
   logger: Logger
+  /** Limits, retry policy and timeouts; anything left out takes the default. */
+  config?: Partial<Omit<SagaConfig, 'limits' | 'retry'>> & {
+    limits?: Partial<SagaConfig['limits']>
+    retry?: Partial<SagaConfig['retry']>
+  }
+  metrics?: Metrics
   now?: () => Date
   /** How often the checkpoint is saved (decisions are idempotent, so a lost save only repeats work). */
   checkpointEveryMs?: number
 }
 
-/** Folds events into per-job states. */
-class JobStates {
-  private readonly states = new Map<string, JobState>()
-  apply(event: SweepEvent): JobState {
-    const id = event.data.job_id
-    const next = evolve(this.states.get(id) ?? initialState(), event)
-    this.states.set(id, next)
-    return next
-  }
-  get open() {
-    let n = 0
-    for (const s of this.states.values()) if (!isTerminal(s)) n++
-    return n
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export function sagaConfig(partial: OrchestratorDeps['config'] = {}): SagaConfig {
+  return {
+    ...DEFAULT_SAGA_CONFIG,
+    ...partial,
+    limits: { ...DEFAULT_SAGA_CONFIG.limits, ...partial.limits },
+    retry: { ...DEFAULT_SAGA_CONFIG.retry, ...partial.retry },
   }
 }
 
 /**
- * The orchestrator's shell. It reads the whole log in order with an ordered consumer: events up to its
- * checkpoint (kept in the KV bucket) only rebuild job states; later ones are also decided on and the
- * decisions carried out. Appends are guarded by the triggering event's sequence, so a decision taken on
- * a stale view is dropped and taken again when the newer event arrives; ids are deterministic, so a
- * decision repeated after a crash is deduplicated by the server.
+ * The orchestrator's shell (run only by the lease holder). It reads the whole log in order with an
+ * ordered consumer and folds every event into the `World`. Events up to its checkpoint (KV) only
+ * rebuild state; a later `SweepDispatched` also sends its RunSweep. Once caught up with the log, every
+ * step ends with a decision round (`World.plan`): timeouts, retries, failures, and admission of queued
+ * jobs into free slots; a timer wakes it for the next due retry or deadline. Appends are guarded by the
+ * job's last sequence, so a decision taken on a stale view is dropped and taken again once the newer
+ * event is folded in; ids are deterministic, so a decision repeated after a crash is deduplicated.
+ * Every step runs one at a time, so decisions always see the effects of the previous ones.
  */
 export async function startOrchestrator(deps: OrchestratorDeps) {
   const { nc, names, logger } = deps
-  const now = deps.now ?? (() => new Date())
+  const config = sagaConfig(deps.config)
+  const clock = deps.now ?? (() => new Date())
   const js = nc.jetstream()
+  const jsm = await nc.jetstreamManager()
   const kv = await js.views.kv(names.kvBucket, { history: 1 })
   const saved = await kv.get(KV_KEYS.orchestratorCheckpoint)
   const resumeAfter = saved && saved.length > 0 ? Number(saved.string()) : 0
+  const lastAtStart = (await jsm.streams.info(names.eventsStream)).state.last_seq
   let checkpoint = resumeAfter
   let savedCheckpoint = resumeAfter
-  const states = new JobStates()
-  let live = false
+  let caughtUp = lastAtStart === 0
+  let stopping = false
+  const world = new World()
+  /** Jobs whose last guarded append found newer events: left alone until those are folded in. */
+  const stale = new Set<string>()
+
+  // One step at a time: consumer messages, timer rounds and advisories all queue here.
+  let queue: Promise<void> = Promise.resolve()
+  const serially = (fn: () => Promise<void>): Promise<void> => {
+    const run = queue.then(fn)
+    queue = run.catch(() => {})
+    return run
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  const wakeUpAt = (at: number | null) => {
+    clearTimeout(timer)
+    if (at === null || stopping) return
+    timer = setTimeout(() => void serially(round).catch(onRoundError), Math.max(0, at - clock().getTime()))
+  }
+  const onRoundError = (err: unknown) => {
+    logger.error({ err: describe(err) }, 'decision round failed; trying again shortly')
+    wakeUpAt(clock().getTime() + 500)
+  }
 
   const consumer = await js.consumers.get(names.eventsStream, { filterSubjects: names.eventSubjects, opt_start_seq: 1 })
   const messages = await consumer.consume({ max_messages: 1000 })
   const loop = (async () => {
     for await (const m of messages) {
-      for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+      for (let delay = 250; !stopping; delay = Math.min(delay * 2, 5000)) {
         try {
-          await handle(m)
+          await serially(() => handle(m))
           break
         } catch (err) {
           logger.error({ err: describe(err), seq: m.seq }, 'orchestrator step failed; retrying')
-          await new Promise((r) => setTimeout(r, delay))
+          await sleep(delay)
         }
       }
-      if (!live && (m.info.pending === 0 || m.seq >= resumeAfter)) {
-        live = true
-        logger.info({ rebuiltUpTo: m.seq, openJobs: states.open }, 'orchestrator state rebuilt')
-      }
+      if (stopping) break
     }
   })()
 
@@ -80,40 +108,87 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
     }
   }
 
+  const advisories = watchMaxDeliveries({ nc, js, jsm, names, logger, metrics: deps.metrics, serially })
+
   async function handle(m: JsMsg): Promise<void> {
-    let event: SweepEvent
+    let event: LogEvent
     try {
-      event = parseEvent(m.json())
+      event = parseLogEvent(m.json())
     } catch (err) {
-      if (!(err instanceof InvalidEventError || err instanceof SyntaxError)) throw err
       logger.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
+      checkpoint = m.seq
       return
     }
-    const state = states.apply(event)
-    if (m.seq <= resumeAfter) return
-    for (const out of decide(event, state, { now: now().toISOString() })) {
-      if (out.kind === 'command') {
-        await appendMessage(js, names.runSweepSubject(out.command.metadata.tenantId), out.command)
-        continue
-      }
-      try {
-        await appendMessage(js, m.subject, out.event, { expectedLastSubjectSeq: m.seq })
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError)) throw err
-        logger.debug({ seq: m.seq, type: out.event.type }, 'job moved on; decision dropped')
-      }
+    if (!isSweepEvent(event)) world.apply(event, m.seq)
+    else if (!world.seen(event.data.job_id, m.seq)) {
+      const state = world.apply(event, m.seq)
+      stale.delete(event.data.job_id)
+      if (state && m.seq > resumeAfter) for (const out of decide(event, state, ctx())) await carryOut(out)
     }
     checkpoint = m.seq
+    if (!caughtUp && (m.seq >= lastAtStart || m.info.pending === 0)) {
+      caughtUp = true
+      logger.info({ rebuiltUpTo: m.seq, openJobs: world.openJobs }, 'orchestrator state rebuilt')
+    }
+    if (caughtUp) await round()
+  }
+
+  const ctx = () => ({ now: clock().getTime(), config })
+
+  /** Decides and carries out until nothing more is due now; then sets the timer for what is due next. */
+  async function round(): Promise<void> {
+    for (let i = 0; i < 10_000 && !stopping; i++) {
+      const { outputs, wakeAt } = world.plan(ctx(), stale)
+      if (outputs.length === 0) return wakeUpAt(wakeAt)
+      for (const out of outputs) await carryOut(out)
+    }
+  }
+
+  /** Appends an event (then folds it in at once and reacts to it) or sends a command. */
+  async function carryOut(out: Output): Promise<void> {
+    if (out.kind === 'command') {
+      // Keep trying: the dispatch it belongs to is already folded in, so nothing would send it again
+      // before a restart (which re-decides events after the checkpoint; the id makes a repeat a no-op).
+      for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+        try {
+          await appendMessage(js, names.runSweepSubject(out.command.metadata.tenantId), out.command)
+          return
+        } catch (err) {
+          if (stopping) throw err
+          logger.warn({ err: describe(err), command: out.command.id }, 'could not send a command; retrying')
+          await sleep(delay)
+        }
+      }
+    }
+    const jobId = out.event.data.job_id
+    let seq: number
+    try {
+      seq = (await appendMessage(js, names.eventSubject(out.tenantId, jobId), out.event, { expectedLastSubjectSeq: out.expectedLastSeq })).seq
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err
+      stale.add(jobId)
+      logger.debug({ job_id: jobId, type: out.event.type }, 'job moved on; decision dropped')
+      return
+    }
+    const state = world.apply(out.event, seq)
+    if (state) for (const next of decide(out.event, state, ctx())) await carryOut(next)
   }
 
   return {
-    states,
+    world,
     get checkpoint() {
       return checkpoint
     },
+    get caughtUp() {
+      return caughtUp
+    },
     async stop() {
+      stopping = true
+      clearTimeout(timer)
+      advisories.stop()
       await messages.close()
       await loop
+      await queue
       clearInterval(saver)
       await save()
     },

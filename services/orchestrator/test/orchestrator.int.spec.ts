@@ -1,69 +1,145 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import { KV_KEYS, parseEvent, SweepParams, type SweepEvent } from '@zixly/contracts'
-import { appendMessage } from '@zixly/platform'
+import { appendMessage, ensureJetStream, lastOnSubject, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { startOrchestrator } from '../src/index.ts'
 
 let env: TestEnv
 beforeAll(async () => {
   env = await isolatedEnv('orch')
+  // Short ack wait and two deliveries, so the max-deliveries advisory comes quickly.
+  await ensureJetStream(env.nc, env.names, { ackWaitMs: 400, maxDeliver: 2, maxAckPending: 64 })
 })
 afterAll(async () => {
   await env?.cleanup()
 })
 
-const params = SweepParams.parse({
-  ticker: 'BTC-USD', strategy_type: 'SMA', fast_range: [10, 20], slow_range: [20, 30], step: 5, min_trades: 50,
-  signal_period: 9, interval: '1d', fee: 0.001, init_cash: 1000, priority: 5, max_attempts: 3,
+const params = (over: Partial<SweepParams> = {}) =>
+  SweepParams.parse({
+    ticker: 'BTC-USD', strategy_type: 'SMA', fast_range: [10, 20], slow_range: [20, 30], step: 5, min_trades: 50,
+    signal_period: 9, interval: '1d', fee: 0.001, init_cash: 1000, priority: 5, max_attempts: 3, ...over,
+  })
+const js = () => env.nc.jetstream()
+const subject = (jobId: string) => env.names.eventSubject('local', jobId)
+const meta = (jobId: string) => ({ tenantId: 'local', correlationId: jobId, causationId: 'test', occurredAt: new Date().toISOString() })
+
+async function request(jobId: string, over: Partial<SweepParams> = {}) {
+  const e: SweepEvent = { id: `SweepRequested:${jobId}`, type: 'SweepRequested', version: 2, data: { job_id: jobId, params: params(over) }, metadata: meta(jobId) }
+  await appendMessage(js(), subject(jobId), e, { expectedLastSubjectSeq: 0 })
+}
+
+/** Appends as an executor would: guarded by the subject's current end. */
+async function report(jobId: string, event: (attempt: number) => SweepEvent) {
+  const jsm = await env.nc.jetstreamManager()
+  const last = await lastOnSubject(jsm, env.names.eventsStream, subject(jobId))
+  const attempt = (await history(jobId)).filter((e) => e.type === 'SweepDispatched').length
+  await appendMessage(js(), subject(jobId), event(attempt), { expectedLastSubjectSeq: last!.seq })
+}
+const completed = (jobId: string) => (attempt: number): SweepEvent => ({
+  id: `SweepCompleted:${jobId}:${attempt}`, type: 'SweepCompleted', version: 1,
+  data: { job_id: jobId, attempt, total_combinations: 0, ranked_combinations: 0, result_chunks: 0, best: null, bnh_return_pct: 0, bars: 0, duration_ms: 1, results_uri: null },
+  metadata: meta(jobId),
+})
+const failedAttempt = (jobId: string) => (attempt: number): SweepEvent => ({
+  id: `SweepAttemptFailed:${jobId}:${attempt}`, type: 'SweepAttemptFailed', version: 1,
+  data: { job_id: jobId, attempt, error: { code: 'BOOM', message: 'boom', retryable: true } }, metadata: meta(jobId),
 })
 
-async function request(jobId: string) {
-  const e: SweepEvent = {
-    id: `SweepRequested:${jobId}`, type: 'SweepRequested', version: 2, data: { job_id: jobId, params },
-    metadata: { tenantId: 'local', correlationId: jobId, causationId: 'test', occurredAt: new Date().toISOString() },
-  }
-  await appendMessage(env.nc.jetstream(), env.names.eventSubject('local', jobId), e, { expectedLastSubjectSeq: 0 })
+async function history(jobId: string): Promise<SweepEvent[]> {
+  const msgs = await readSubject(js(), await env.nc.jetstreamManager(), env.names.eventsStream, subject(jobId))
+  return msgs.map((m) => parseEvent(m.data))
 }
-
-async function typesOf(jobId: string): Promise<string[]> {
-  const jsm = await env.nc.jetstreamManager()
-  const info = await jsm.streams.info(env.names.eventsStream)
-  const out: string[] = []
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(env.names.eventsStream, { seq })
-    const e = parseEvent(m.json())
-    if (e.data.job_id === jobId) out.push(e.type)
-  }
-  return out
-}
-
-async function commandCount(): Promise<number> {
-  const jsm = await env.nc.jetstreamManager()
-  return (await jsm.streams.info(env.names.commandsStream)).state.messages
-}
+const typesOf = async (jobId: string) => (await history(jobId)).map((e) => e.type)
+const commandCount = async () => (await (await env.nc.jetstreamManager()).streams.info(env.names.commandsStream)).state.messages
+const purgeCommands = async () => (await env.nc.jetstreamManager()).streams.purge(env.names.commandsStream)
+const start = (over: Parameters<typeof startOrchestrator>[0]['config'] = {}) =>
+  startOrchestrator({ nc: env.nc, names: env.names, logger: env.logger, config: { limits: { global: 4, perTenant: 4 }, ...over } })
 
 describe('orchestrator', () => {
-  it('dispatches each requested job once and sends one RunSweep per attempt', async () => {
-    const orch = await startOrchestrator({ nc: env.nc, names: env.names, logger: env.logger })
-    const jobs = Array.from({ length: 20 }, () => randomUUID())
+  it('dispatches no more jobs than the global limit, and the next one as soon as a slot frees', async () => {
+    const orch = await start()
+    const jobs = Array.from({ length: 10 }, () => randomUUID())
     for (const j of jobs) await request(j)
-    await eventually(async () => ((await commandCount()) === 20 ? true : undefined))
+    await eventually(async () => ((await commandCount()) === 4 ? true : undefined))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(await commandCount()).toBe(4)
+    expect(await typesOf(jobs[4]!)).toEqual(['SweepRequested'])
+    await report(jobs[0]!, completed(jobs[0]!))
+    await eventually(async () => ((await commandCount()) === 5 ? true : undefined))
+    expect(await typesOf(jobs[4]!)).toEqual(['SweepRequested', 'SweepDispatched'])
+    // Finish them all, each once it is dispatched.
+    for (const j of jobs.slice(1)) {
+      await eventually(async () => ((await typesOf(j)).includes('SweepDispatched') ? true : undefined))
+      await report(j, completed(j))
+    }
     await orch.stop()
-    for (const j of jobs.slice(0, 3)) expect(await typesOf(j)).toEqual(['SweepRequested', 'SweepDispatched'])
+    expect(orch.world.openJobs).toBe(0)
+    await purgeCommands()
   })
 
   it('resumes after a restart from its checkpoint without deciding old events again', async () => {
-    const kv = await env.nc.jetstream().views.kv(env.names.kvBucket)
-    const saved = Number((await kv.get(KV_KEYS.orchestratorCheckpoint))!.string())
-    expect(saved).toBeGreaterThan(0)
-    const before = await commandCount()
-    const orch = await startOrchestrator({ nc: env.nc, names: env.names, logger: env.logger })
+    const kv = await js().views.kv(env.names.kvBucket)
+    expect(Number((await kv.get(KV_KEYS.orchestratorCheckpoint))!.string())).toBeGreaterThan(0)
+    const orch = await start()
     const late = randomUUID()
     await request(late)
     await eventually(async () => ((await typesOf(late)).includes('SweepDispatched') ? true : undefined))
     await orch.stop()
-    expect(await commandCount()).toBe(before + 1)
-    expect(orch.states.open).toBe(21)
+    // Only the new job was dispatched: the finished ones were folded in, not decided on again.
+    expect(await commandCount()).toBe(1)
+    expect(orch.world.jobs.size).toBe(11)
+    expect(orch.world.openJobs).toBe(1)
+    await report(late, completed(late))
+    await purgeCommands()
+  })
+
+  it('keeps a scheduled retry across a restart and dispatches it once due, not before', async () => {
+    const retry = { baseMs: 1500, capMs: 1500 }
+    let orch = await start({ retry })
+    const job = randomUUID()
+    await request(job)
+    await eventually(async () => ((await typesOf(job)).includes('SweepDispatched') ? true : undefined))
+    await report(job, failedAttempt(job))
+    const scheduled = await eventually(async () => (await history(job)).find((e) => e.type === 'SweepRetryScheduled'))
+    await orch.stop()
+    orch = await start({ retry })
+    const due = scheduled.type === 'SweepRetryScheduled' ? Date.parse(scheduled.data.due_at) : 0
+    const second = await eventually(async () => (await history(job)).find((e) => e.type === 'SweepDispatched' && e.data.attempt === 2), 5000)
+    expect(Date.parse(second.metadata.occurredAt)).toBeGreaterThanOrEqual(due)
+    await orch.stop()
+    expect(await typesOf(job)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepAttemptFailed', 'SweepRetryScheduled', 'SweepDispatched'])
+    await report(job, completed(job))
+    await purgeCommands()
+  })
+
+  it('records the timeout of an attempt that reports nothing by its deadline, then retries it', async () => {
+    const orch = await start({ timeoutGraceMs: 100, retry: { baseMs: 50, capMs: 50 } })
+    const job = randomUUID()
+    await request(job, { timeout_seconds: 1 })
+    await eventually(async () => ((await typesOf(job)).filter((t) => t === 'SweepDispatched').length === 2 ? true : undefined), 6000)
+    const events = await history(job)
+    expect(events.map((e) => e.type)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepAttemptFailed', 'SweepRetryScheduled', 'SweepDispatched'])
+    expect(events[2]).toMatchObject({ data: { attempt: 1, error: { code: 'ATTEMPT_TIMEOUT' } } })
+    await orch.stop()
+    await report(job, completed(job))
+    await purgeCommands()
+  })
+
+  it('dead-letters a command JetStream gave up on, fails that attempt and removes the command', async () => {
+    const orch = await start()
+    const job = randomUUID()
+    await request(job, { max_attempts: 1 })
+    await eventually(async () => ((await commandCount()) === 1 ? true : undefined))
+    // An executor that takes the command and never answers, twice.
+    const consumer = await js().consumers.get(env.names.commandsStream, 'executor')
+    for (let i = 0; i < 2; i++) expect(await consumer.next({ expires: 2000 })).not.toBeNull()
+    // The server gives up (and advises) when it would deliver a third time, to a waiting pull.
+    expect(await consumer.next({ expires: 1500 })).toBeNull()
+    const failed = await eventually(async () => (await history(job)).find((e) => e.type === 'SweepFailed'), 8000)
+    expect(await typesOf(job)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepCommandDeadLettered', 'SweepFailed'])
+    expect(failed).toMatchObject({ data: { errors: [{ code: 'MAX_DELIVERIES_EXCEEDED', retryable: false }] } })
+    await eventually(async () => ((await commandCount()) === 0 ? true : undefined))
+    await orch.stop()
   })
 })

@@ -1,0 +1,68 @@
+import { mayDispatch, type DispatchControl } from './control.ts'
+
+/** A job waiting for a dispatch slot. */
+export interface Candidate {
+  readonly jobId: string
+  readonly tenantId: string
+  readonly priority: number
+  /** Epoch ms since which it may run (FIFO within a tenant), then the log sequence that made it so. */
+  readonly readyAt: number
+  readonly queuedSeq: number
+}
+
+export interface AdmissionInput {
+  readonly candidates: readonly Candidate[]
+  /** Attempts holding a slot now: in total and per tenant. */
+  readonly running: { readonly total: number; readonly byTenant: ReadonlyMap<string, number> }
+  readonly control: DispatchControl
+  readonly limits: { readonly global: number; readonly perTenant: number }
+  /** Tenant of the last dispatch (read from the log), where the round-robin continues. */
+  readonly lastTenant: string | null
+}
+
+const fifo = (a: Candidate, b: Candidate) => a.readyAt - b.readyAt || a.queuedSeq - b.queuedSeq
+
+/**
+ * Which candidates to dispatch now, in order. Pure. While a slot is free (globally and for the
+ * tenant): the highest priority first; among equal priority, the next tenant after the last one served
+ * (round-robin, in tenant-id order), so a tenant with a thousand queued jobs delays another tenant's
+ * job by at most one dispatch; within a tenant, first come first served. Paused tenants are skipped.
+ */
+export function selectForDispatch(input: AdmissionInput): Candidate[] {
+  const byTenant = new Map(input.running.byTenant)
+  let total = input.running.total
+  let lastTenant = input.lastTenant
+  // Queues per priority, then per tenant, each in FIFO order.
+  const queues = new Map<number, Map<string, Candidate[]>>()
+  for (const c of input.candidates) {
+    if (!mayDispatch(input.control, c.tenantId)) continue
+    const level = queues.get(c.priority) ?? new Map<string, Candidate[]>()
+    queues.set(c.priority, level)
+    const q = level.get(c.tenantId) ?? []
+    level.set(c.tenantId, q)
+    q.push(c)
+  }
+  for (const level of queues.values()) for (const q of level.values()) q.sort(fifo)
+  const priorities = [...queues.keys()].sort((a, b) => b - a)
+
+  const picked: Candidate[] = []
+  while (total < input.limits.global) {
+    let next: Candidate | undefined
+    for (const p of priorities) {
+      const level = queues.get(p)!
+      const open = [...level.keys()]
+        .filter((t) => level.get(t)!.length > 0 && (byTenant.get(t) ?? 0) < input.limits.perTenant)
+        .sort()
+      if (open.length === 0) continue
+      const tenant = (lastTenant === null ? undefined : open.find((t) => t > lastTenant!)) ?? open[0]!
+      next = level.get(tenant)!.shift()
+      break
+    }
+    if (next === undefined) break
+    picked.push(next)
+    total++
+    byTenant.set(next.tenantId, (byTenant.get(next.tenantId) ?? 0) + 1)
+    lastTenant = next.tenantId
+  }
+  return picked
+}
