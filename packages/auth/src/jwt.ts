@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyGetKey } from 'jose'
+import { createRemoteJWKSet, errors, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWTVerifyGetKey } from 'jose'
 import { JwtClaims } from '@zixly/contracts'
 
 /** Algorithms we ever accept; `none` and anything unlisted are refused before any key is used. */
@@ -59,4 +59,22 @@ export async function makeJwtVerifier(opts: JwtOptions): Promise<JwtVerifier> {
 /** Whether a bearer credential looks like a JWT (three base64url parts) rather than an API key. */
 export function looksLikeJwt(token: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
+}
+
+/**
+ * Mints an HS* JWT with our claims, for a machine client whose identity provider is this installation
+ * (a shared `JWT_SECRET`), and for tests. `expiresAt` is unix seconds.
+ */
+export function signJwt(
+  claims: { sub: string; tenant_id: string; role: string },
+  opts: { secret: string; issuer: string; audience: string; expiresAt: number; alg?: 'HS256' | 'HS384' | 'HS512' },
+): Promise<string> {
+  return new SignJWT({ tenant_id: claims.tenant_id, role: claims.role })
+    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuer(opts.issuer)
+    .setAudience(opts.audience)
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresAt)
+    .sign(new TextEncoder().encode(opts.secret))
 }
