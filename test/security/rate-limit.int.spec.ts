@@ -1,11 +1,10 @@
 // Attack table, row 4: 150 requests in a minute from one tenant against two ingest instances: exactly
 // 100 accepted, the rest 429 with Retry-After and RateLimit-* headers; another tenant is unaffected.
-import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { seed, world, type Tenant, type World } from './world.ts'
+import { seed, world, type App, type Tenant, type World } from './world.ts'
 
 let w: World
-let second: FastifyInstance
+let second: App
 let busy: Tenant
 let quiet: Tenant
 
@@ -20,7 +19,7 @@ afterAll(async () => {
   await w?.cleanup()
 })
 
-const post = (app: FastifyInstance, t: Tenant, i: number) =>
+const post = (app: App, t: Tenant, i: number) =>
   app.inject({ method: 'POST', url: '/webhook/trading-sweep', headers: { ...t.as(i % 3 === 0 ? 'ADMIN' : 'EDITOR'), 'content-type': 'application/json' }, payload: seed })
 
 it('admits exactly 100 of 150 writes across two instances and tells the rest when to come back', async () => {

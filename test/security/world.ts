@@ -7,9 +7,11 @@ import type { Role } from '@zixly/contracts'
 import { makeSecurity, type JwtVerifier, type Security } from '@zixly/auth'
 import { buildApp, idempotencyStore, readModel } from '@zixly/ingest'
 import { connectRedis, createMetrics, type Redis } from '@zixly/platform'
-import type { FastifyInstance } from 'fastify'
 import { infraUrls, isolatedEnv, type TestEnv } from '../support/env.ts'
 import { TEST_CALLBACK_SECRET } from '../support/stack.ts'
+
+/** An ingest app (a fastify instance). */
+export type App = Awaited<ReturnType<typeof buildApp>>
 
 export const seed = { ticker: 'BTC-USD', fast_range: [10, 20], slow_range: [20, 30], step: 5, strategy_type: 'SMA' }
 
@@ -103,7 +105,7 @@ export async function world(label: string, opts: { jwt?: JwtVerifier; now?: () =
     user,
     job,
     /** A second ingest instance sharing everything but its Redis connection. */
-    async secondInstance(): Promise<FastifyInstance> {
+    async secondInstance(): Promise<App> {
       const redis = await connectRedis(infraUrls().REDIS_URL)
       extraRedis.push(redis)
       return (await ingestApp(env, { ...opts, redis })).app
