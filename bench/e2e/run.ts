@@ -1,0 +1,114 @@
+// End-to-end benchmark: 10,000 small sweeps (4 pairs each) posted as fast as accepted, jobs/s from the
+// first 202 to the last COMPLETED in the read model; then p50/p99 from 202 to COMPLETED at half that
+// rate. Zixly and the BullMQ peer baseline, in the same run, same machine, same Postgres, same jobs;
+// the results of every job are checked equal between the two.
+//   pnpm --filter @zixly/bench e2e     env RUNS=3 JOBS=10000 PACED_SECONDS=20 INFLIGHT=50
+//                                          EXECUTOR_CONCURRENCY=16 BQ_WORKERS=1 BQ_CONCURRENCY=16
+import { startBullmq } from '../baseline/target.ts'
+import { envInt, note, writeResults } from '../lib/output.ts'
+import { rssSampler, treeRssMb } from '../lib/rss.ts'
+import { median, spreadPct } from '../lib/stats.ts'
+import { printTable } from '../lib/table.ts'
+import { compareResults } from './check.ts'
+import { smallSweeps } from './jobs.ts'
+import { paced, saturate } from './phases.ts'
+import { bullmqSettings, zixlyEnv } from './settings.ts'
+import type { Target } from './target.ts'
+import { startZixly } from './zixly.ts'
+import type { ResultRow } from '@zixly/engine'
+
+const RUNS = Math.max(1, envInt('RUNS', 3))
+const JOBS = envInt('JOBS', 10_000)
+const PACED_SECONDS = envInt('PACED_SECONDS', 20)
+const INFLIGHT = envInt('INFLIGHT', 50)
+const bodies = smallSweeps(JOBS, 9)
+
+type Side = 'zixly' | 'bullmq'
+interface SideRun {
+  jobs_per_s: number
+  accepted_per_s: number
+  seconds: number
+  failed: number
+  paced_rate_per_s: number
+  p50_ms: number
+  p99_ms: number
+  max_ms: number
+  rss_idle_mb: Record<string, number>
+  rss_peak_mb: Record<string, number>
+}
+
+async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows: Map<string, ResultRow[]>; security?: unknown }> {
+  const target: Target & { security?: unknown } = side === 'zixly' ? await startZixly(zixlyEnv()) : await startBullmq(bullmqSettings())
+  try {
+    const rss_idle_mb = Object.fromEntries(target.processes.map((p) => [p.name, Number((treeRssMb(p.pid) ?? 0).toFixed(1))]))
+    const sampler = rssSampler(target.processes)
+    const sat = await saturate(target, bodies, { inflight: INFLIGHT, timeoutMs: envInt('TIMEOUT_SECONDS', 900) * 1000 })
+    const rss_peak_mb = sampler.stop()
+    note(`  ${target.name}: ${sat.jobs_per_s.toFixed(0)} jobs/s (${sat.seconds.toFixed(1)} s; 202s at ${sat.accepted_per_s.toFixed(0)}/s)`)
+    const rate = sat.jobs_per_s / 2
+    const pacedBodies = smallSweeps(Math.max(50, Math.min(JOBS, Math.round(rate * PACED_SECONDS))), 10)
+    const half = await paced(target, pacedBodies, rate)
+    note(`  ${target.name}: at ${rate.toFixed(0)}/s p50 ${half.p50_ms.toFixed(0)} ms, p99 ${half.p99_ms.toFixed(0)} ms`)
+    const rows = await target.results(sat.ids)
+    return {
+      run: {
+        jobs_per_s: sat.jobs_per_s,
+        accepted_per_s: sat.accepted_per_s,
+        seconds: sat.seconds,
+        failed: sat.failed,
+        paced_rate_per_s: rate,
+        p50_ms: half.p50_ms,
+        p99_ms: half.p99_ms,
+        max_ms: half.max_ms,
+        rss_idle_mb,
+        rss_peak_mb,
+      },
+      ids: sat.ids,
+      rows,
+      ...(target.security === undefined ? {} : { security: target.security }),
+    }
+  } finally {
+    await target.stop()
+  }
+}
+
+const runs: Array<{ run: number; zixly: SideRun; bullmq: SideRun; check: ReturnType<typeof compareResults>; security: unknown }> = []
+for (let run = 1; run <= RUNS; run++) {
+  const order: Side[] = run % 2 === 1 ? ['bullmq', 'zixly'] : ['zixly', 'bullmq']
+  const got: Partial<Record<Side, Awaited<ReturnType<typeof runSide>>>> = {}
+  for (const side of order) {
+    note(`run ${run}/${RUNS}: ${side}, ${JOBS} jobs`)
+    got[side] = await runSide(side)
+  }
+  const check = compareResults({ ids: got.zixly!.ids, rows: got.zixly!.rows }, { ids: got.bullmq!.ids, rows: got.bullmq!.rows })
+  note(`  results: ${check.jobs} jobs, ${check.rows} rows compared, ${check.mismatches} differences`)
+  runs.push({ run, zixly: got.zixly!.run, bullmq: got.bullmq!.run, check, security: got.zixly!.security })
+}
+
+const med = (side: Side, k: Exclude<keyof SideRun, 'rss_idle_mb' | 'rss_peak_mb'>) => median(runs.map((r) => r[side][k]))
+const summary = {
+  zixly: { jobs_per_s: med('zixly', 'jobs_per_s'), p50_ms: med('zixly', 'p50_ms'), p99_ms: med('zixly', 'p99_ms'), paced_rate_per_s: med('zixly', 'paced_rate_per_s') },
+  bullmq: { jobs_per_s: med('bullmq', 'jobs_per_s'), p50_ms: med('bullmq', 'p50_ms'), p99_ms: med('bullmq', 'p99_ms'), paced_rate_per_s: med('bullmq', 'paced_rate_per_s') },
+  ratio: median(runs.map((r) => r.zixly.jobs_per_s / r.bullmq.jobs_per_s)),
+  spread_pct: { zixly: spreadPct(runs.map((r) => r.zixly.jobs_per_s)), bullmq: spreadPct(runs.map((r) => r.bullmq.jobs_per_s)) },
+  results_equal: runs.every((r) => r.check.mismatches === 0),
+}
+const goals = { ratio_at_least: 1.5, p99_below_ms: 500 }
+const met = { ratio: summary.ratio >= goals.ratio_at_least, p99: summary.zixly.p99_ms < goals.p99_below_ms }
+
+printTable(
+  `End to end — ${JOBS.toLocaleString('en-US')} sweeps of 4 pairs, median of ${RUNS} runs`,
+  ['system', 'jobs/s (burst)', 'half-load rate/s', 'p50 ms', 'p99 ms', 'spread %'],
+  [
+    ['Zixly', summary.zixly.jobs_per_s, summary.zixly.paced_rate_per_s, summary.zixly.p50_ms, summary.zixly.p99_ms, summary.spread_pct.zixly],
+    ['BullMQ + Postgres', summary.bullmq.jobs_per_s, summary.bullmq.paced_rate_per_s, summary.bullmq.p50_ms, summary.bullmq.p99_ms, summary.spread_pct.bullmq],
+  ],
+)
+console.log(
+  `Zixly / BullMQ: ${summary.ratio.toFixed(2)}× (goal ≥ 1.5×: ${met.ratio ? 'met' : 'MISSED'}); ` +
+    `p99 at half load ${summary.zixly.p99_ms.toFixed(0)} ms (goal < 500 ms: ${met.p99 ? 'met' : 'MISSED'}); ` +
+    `results ${summary.results_equal ? 'equal' : 'DIFFERENT'} on every job`,
+)
+const settings = { RUNS, JOBS, PACED_SECONDS, INFLIGHT, zixly: zixlyEnv(), bullmq: bullmqSettings() }
+console.log(`JSON: ${writeResults('e2e', { settings, runs, summary, goals, met })}`)
+process.exit(summary.results_equal ? 0 : 1)

@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { ROOT } from './output.ts'
+
+/** A service (or any node program of ours) running as its own process. */
+export interface Child {
+  readonly name: string
+  readonly proc: ChildProcess
+  readonly pid: number
+  /** The last few KB the process wrote (for error messages). */
+  tail(): string
+  stop(): Promise<void>
+}
+
+/** A free TCP port on loopback (the OS picks; tiny race accepted: only this machine's benches bind). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      const port = typeof a === 'object' && a ? a.port : 0
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts `node --import tsx <entry>` in `cwd` and resolves once it prints `readyText`, as `npm start`
+ * runs each service. Output is kept only as a short tail so a long run costs no memory.
+ */
+export async function startChild(
+  name: string,
+  opts: { cwd: string; entry: string; env: Record<string, string>; readyText: string; timeoutMs?: number },
+): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', opts.entry], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let ready = false
+  const keep = (c: Buffer) => {
+    out = (out + c.toString()).slice(-8192)
+  }
+  proc.stdout.on('data', keep)
+  proc.stderr.on('data', keep)
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 60_000} ms:\n${out}`)), opts.timeoutMs ?? 60_000)
+    const check = () => {
+      if (!ready && out.includes(opts.readyText)) {
+        ready = true
+        clearTimeout(timer)
+        resolve()
+      }
+    }
+    proc.stdout.on('data', check)
+    void exited.then(() => {
+      clearTimeout(timer)
+      if (!ready) reject(new Error(`${name} exited before it was ready:\n${out}`))
+    })
+  })
+  return {
+    name,
+    proc,
+    pid: proc.pid ?? 0,
+    tail: () => out,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return
+      proc.kill('SIGTERM')
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(killer)
+    },
+  }
+}
+
+/** The backend services in `npm start` order (the web dashboard and the bundled Trading API are not on the job path). */
+export const PIPELINE_SERVICES = ['projector', 'orchestrator', 'executor', 'notifier', 'ingest'] as const
+
+export interface Stack {
+  readonly ingestUrl: string
+  readonly children: readonly Child[]
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the pipeline services as child processes in an isolated world (its env), each at its
+ * default settings unless `env` says otherwise, and waits for each "<name> ready" line.
+ */
+export async function startStack(worldEnv: Record<string, string>, env: Record<string, string> = {}): Promise<Stack> {
+  const port = await freePort()
+  const common = {
+    ...worldEnv,
+    ORCHESTRATOR_PORT: '0',
+    EXECUTOR_PORT: '0',
+    PROJECTOR_PORT: '0',
+    NOTIFIER_PORT: '0',
+    // Info, as `npm start` runs them: the "ready" line is an info line.
+    LOG_LEVEL: 'info',
+    ...env,
+  }
+  const children: Child[] = []
+  try {
+    for (const name of PIPELINE_SERVICES) {
+      children.push(
+        await startChild(name, {
+          cwd: join(ROOT, 'services', name),
+          entry: 'src/main.ts',
+          env: { ...common, PORT: name === 'ingest' ? String(port) : '0' },
+          readyText: `"msg":"${name} ready"`,
+        }),
+      )
+    }
+  } catch (err) {
+    await Promise.all(children.map((c) => c.stop()))
+    throw err
+  }
+  return {
+    ingestUrl: `http://127.0.0.1:${port}`,
+    children,
+    async stop() {
+      if (process.env.BENCH_DEBUG) for (const c of children) process.stderr.write(`--- ${c.name}\n${c.tail()}\n`)
+      // Ingest first (no new work), then the rest together.
+      const ingest = children.find((c) => c.name === 'ingest')
+      await ingest?.stop()
+      await Promise.all(children.filter((c) => c !== ingest).map((c) => c.stop()))
+    },
+  }
+}
