@@ -13,7 +13,9 @@ export type NotificationOutcome = z.infer<typeof NotificationOutcome>
 const ALL_OUTCOMES: NotificationOutcome[] = ['COMPLETED', 'FAILED', 'CANCELLED']
 
 /** A channel's name: unique per tenant, the third part of a delivery's key. */
-export const NotificationChannelName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -')
+export const NotificationChannelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -')
 
 const channelBase = {
   name: NotificationChannelName,

@@ -33,9 +33,21 @@ const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? u
 export function envChannels(config: NotifierConfig): NotificationChannel[] {
   const out: NotificationChannel[] = []
   const slack = blank(config.SLACK_WEBHOOK_URL)
-  if (slack) out.push(NotificationChannel.parse({ name: 'slack', kind: 'slack', config: { webhook_url: slack } }))
+  if (slack)
+    out.push(NotificationChannel.parse({ name: 'slack', kind: 'slack', config: { webhook_url: slack } }))
   const to = blank(config.NOTIFY_EMAIL_TO)
   if (to)
-    out.push(NotificationChannel.parse({ name: 'email', kind: 'email', config: { to: to.split(',').map((s) => s.trim()).filter(Boolean) } }))
+    out.push(
+      NotificationChannel.parse({
+        name: 'email',
+        kind: 'email',
+        config: {
+          to: to
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        },
+      }),
+    )
   return out
 }

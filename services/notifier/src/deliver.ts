@@ -32,7 +32,10 @@ export async function deliverOutcome(deps: DeliverDeps, o: Outcome): Promise<{ w
   const { store, logger } = deps
   const { channels: rows, invalid } = await store.channelsOf(o.tenantId)
   for (const bad of invalid)
-    logger.warn({ tenant_id: o.tenantId, channel: bad.name, err: bad.error }, 'notification channel config is invalid; skipped')
+    logger.warn(
+      { tenant_id: o.tenantId, channel: bad.name, err: bad.error },
+      'notification channel config is invalid; skipped',
+    )
   const channels = channelsFor({
     rows,
     defaults: deps.defaultsFor(o.tenantId),
@@ -45,7 +48,11 @@ export async function deliverOutcome(deps: DeliverDeps, o: Outcome): Promise<{ w
   return { waitMs: pending.length === 0 ? null : Math.min(...pending) }
 }
 
-async function deliverOne(deps: DeliverDeps, o: Outcome, channel: NotificationChannel): Promise<number | null> {
+async function deliverOne(
+  deps: DeliverDeps,
+  o: Outcome,
+  channel: NotificationChannel,
+): Promise<number | null> {
   const { store, logger } = deps
   const key: DeliveryKey = { jobId: o.jobId, eventId: o.event.id, channel: channel.name }
   await store.open(key, { tenantId: o.tenantId, kind: channel.kind, outcome: o.status })
@@ -60,7 +67,12 @@ async function deliverOne(deps: DeliverDeps, o: Outcome, channel: NotificationCh
   }
   // An error we did not classify (a bug, a surprise from a library) is worth another try.
   const retryable = error instanceof ZixlyError ? error.retryable : true
-  const result = afterAttempt(claim.attempt, error === null ? null : { retryable }, deps.policy, (deps.random ?? Math.random)())
+  const result = afterAttempt(
+    claim.attempt,
+    error === null ? null : { retryable },
+    deps.policy,
+    (deps.random ?? Math.random)(),
+  )
   const message = error === null ? null : describe(error)
   // Recording is retried briefly: a send whose result is not recorded is sent again after the lease.
   for (let i = 0; ; i++) {
@@ -73,9 +85,16 @@ async function deliverOne(deps: DeliverDeps, o: Outcome, channel: NotificationCh
     }
   }
   deps.metrics?.notifications.inc({ channel: channel.kind, result: result.status.toLowerCase() })
-  const fields = { job_id: o.jobId, tenant_id: o.tenantId, outcome: o.status, channel: channel.name, attempt: claim.attempt }
+  const fields = {
+    job_id: o.jobId,
+    tenant_id: o.tenantId,
+    outcome: o.status,
+    channel: channel.name,
+    attempt: claim.attempt,
+  }
   if (result.status === 'SENT') logger.info(fields, 'notification sent')
-  else if (result.status === 'RETRYING') logger.warn({ ...fields, err: message, retryInMs: result.delayMs }, 'notification failed; will retry')
+  else if (result.status === 'RETRYING')
+    logger.warn({ ...fields, err: message, retryInMs: result.delayMs }, 'notification failed; will retry')
   else logger.error({ ...fields, err: message }, 'notification failed for good')
   return result.status === 'RETRYING' ? result.delayMs : null
 }

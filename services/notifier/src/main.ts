@@ -45,12 +45,17 @@ runMain('notifier', async () => {
       send: makeSender({
         mailer,
         emailFrom: config.NOTIFY_EMAIL_FROM,
-        signingSecretOf: async (tenantId) => (tenantId === config.DEFAULT_TENANT_ID ? (config.SIGNING_SECRET ?? null) : null),
+        signingSecretOf: async (tenantId) =>
+          tenantId === config.DEFAULT_TENANT_ID ? (config.SIGNING_SECRET ?? null) : null,
         links: { job: (id) => `${dashboard}/jobs/${id}` },
         now: () => new Date(),
         timeoutMs: config.NOTIFY_TIMEOUT_MS,
       }),
-      policy: { maxAttempts: config.NOTIFY_MAX_ATTEMPTS, baseMs: config.NOTIFY_RETRY_BASE_MS, maxMs: config.NOTIFY_RETRY_MAX_MS },
+      policy: {
+        maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+        baseMs: config.NOTIFY_RETRY_BASE_MS,
+        maxMs: config.NOTIFY_RETRY_MAX_MS,
+      },
       leaseMs: Math.max(60_000, config.NOTIFY_TIMEOUT_MS * 3),
       defaultsFor: (tenantId) => (tenantId === config.DEFAULT_TENANT_ID ? defaults : []),
       callbacks: config.NOTIFY_CALLBACKS,
@@ -66,7 +71,10 @@ runMain('notifier', async () => {
       { name: 'postgres', check: () => pool.query('SELECT 1') },
     ],
   })
-  logger.info({ port: health.port, channels: defaults.map((c) => c.name), smtp: mailer !== null }, 'notifier ready')
+  logger.info(
+    { port: health.port, channels: defaults.map((c) => c.name), smtp: mailer !== null },
+    'notifier ready',
+  )
   onShutdown(logger, [
     { name: 'consumer', close: () => notifier.stop() },
     { name: 'health', close: () => health.close() },

@@ -1,4 +1,10 @@
-import type { EventOf, NotificationOutcome, OutcomeCallback, SweepParams, TERMINAL_EVENT_TYPES } from '@zixly/contracts'
+import type {
+  EventOf,
+  NotificationOutcome,
+  OutcomeCallback,
+  SweepParams,
+  TERMINAL_EVENT_TYPES,
+} from '@zixly/contracts'
 
 /** An event after which a job changes no more. */
 export type TerminalEvent = EventOf<(typeof TERMINAL_EVENT_TYPES)[number]>
@@ -21,7 +27,13 @@ const STATUS: Record<TerminalEvent['type'], NotificationOutcome> = {
 
 /** The outcome a terminal event stands for. */
 export function outcomeOf(event: TerminalEvent, params: SweepParams | null): Outcome {
-  return { event, status: STATUS[event.type], jobId: event.data.job_id, tenantId: event.metadata.tenantId, params }
+  return {
+    event,
+    status: STATUS[event.type],
+    jobId: event.data.job_id,
+    tenantId: event.metadata.tenantId,
+    params,
+  }
 }
 
 /** Why a job did not complete, in one line (null for a completion). */
@@ -30,7 +42,9 @@ export function reasonOf(o: Outcome): string | null {
   if (e.type === 'SweepCancelled') return e.data.reason
   if (e.type === 'SweepFailed') {
     const last = e.data.errors.at(-1)
-    return last && !e.data.reason.includes(last.code) ? `${e.data.reason} (${last.code}: ${last.message})` : e.data.reason
+    return last && !e.data.reason.includes(last.code)
+      ? `${e.data.reason} (${last.code}: ${last.message})`
+      : e.data.reason
   }
   return null
 }

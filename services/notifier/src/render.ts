@@ -77,7 +77,8 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /** The Slack incoming-webhook payload: fallback text plus blocks. */
 export function slackMessage(o: Outcome, links: Links): { text: string; blocks: unknown[] } {
-  const icon = o.status === 'COMPLETED' ? ':white_check_mark:' : o.status === 'FAILED' ? ':x:' : ':no_entry_sign:'
+  const icon =
+    o.status === 'COMPLETED' ? ':white_check_mark:' : o.status === 'FAILED' ? ':x:' : ':no_entry_sign:'
   const text = `${icon} ${esc(headline(o))}`
   const fields: string[] = [`*Job*\n<${links.job(o.jobId)}|${o.jobId}>`, `*Outcome*\n${o.status}`]
   if (o.params) fields.push(`*Ticker*\n${esc(o.params.ticker)}`, `*Strategy*\n${o.params.strategy_type}`)
@@ -88,11 +89,15 @@ export function slackMessage(o: Outcome, links: Links): { text: string; blocks: 
   const e = o.event
   if (e.type === 'SweepCompleted' && e.data.best) {
     const metrics = keyMetrics(e.data.best).map(([l, v]) => `${l}: *${esc(v)}*`)
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Best pair: ${pairOf(e.data.best)}*\n${metrics.join(' · ')}` } })
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Best pair: ${pairOf(e.data.best)}*\n${metrics.join(' · ')}` },
+    })
   }
   const grid = gridLine(o)
   const reason = reasonOf(o)
   const context = [grid, reason ? `Reason: ${esc(reason)}` : null].filter((x): x is string => x !== null)
-  if (context.length > 0) blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: t })) })
+  if (context.length > 0)
+    blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: t })) })
   return { text, blocks }
 }

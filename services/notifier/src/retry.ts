@@ -16,7 +16,8 @@ export function backoffMs(attempt: number, policy: RetryPolicy, jitter = 0): num
 }
 
 /** What to record after an attempt: sent, retry after a wait, or failed for good. */
-export type AttemptResult = { status: 'SENT' } | { status: 'RETRYING'; delayMs: number } | { status: 'FAILED' }
+export type AttemptResult =
+  { status: 'SENT' } | { status: 'RETRYING'; delayMs: number } | { status: 'FAILED' }
 
 export function afterAttempt(
   attempt: number,

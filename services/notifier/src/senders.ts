@@ -43,7 +43,12 @@ export function makeSender(deps: SenderDeps): Send {
   const doFetch = deps.fetch ?? fetch
 
   // Only the host is ever named in an error: a Slack webhook URL is a credential.
-  async function post(url: string, body: string, headers: Record<string, string>, what: string): Promise<void> {
+  async function post(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    what: string,
+  ): Promise<void> {
     const host = new URL(url).host
     let res: Response
     try {
@@ -67,12 +72,18 @@ export function makeSender(deps: SenderDeps): Send {
   return async (channel, o) => {
     switch (channel.kind) {
       case 'slack':
-        return post(channel.config.webhook_url, JSON.stringify(slackMessage(o, deps.links)), {}, 'slack webhook')
+        return post(
+          channel.config.webhook_url,
+          JSON.stringify(slackMessage(o, deps.links)),
+          {},
+          'slack webhook',
+        )
       case 'callback': {
         const url = o.params?.callback_url
         if (!url) throw new DeliveryError('NO_CALLBACK_URL', 'the request gave no callback_url', false)
         const secret = await deps.signingSecretOf(o.tenantId)
-        if (!secret) throw new DeliveryError('NO_SIGNING_SECRET', `tenant ${o.tenantId} has no signing secret`, false)
+        if (!secret)
+          throw new DeliveryError('NO_SIGNING_SECRET', `tenant ${o.tenantId} has no signing secret`, false)
         const body = JSON.stringify(callbackBody(o))
         return post(
           url,
@@ -87,7 +98,8 @@ export function makeSender(deps: SenderDeps): Send {
         )
       }
       case 'email': {
-        if (!deps.mailer) throw new DeliveryError('SMTP_NOT_CONFIGURED', 'no SMTP relay is configured (SMTP_URL)', false)
+        if (!deps.mailer)
+          throw new DeliveryError('SMTP_NOT_CONFIGURED', 'no SMTP relay is configured (SMTP_URL)', false)
         const { subject, text } = emailMessage(o, deps.links)
         try {
           await deps.mailer.sendMail({
@@ -102,7 +114,9 @@ export function makeSender(deps: SenderDeps): Send {
         } catch (err) {
           const e = err as { responseCode?: unknown; code?: unknown }
           const permanent =
-            (typeof e.responseCode === 'number' && e.responseCode >= 500) || e.code === 'EENVELOPE' || e.code === 'EMESSAGE'
+            (typeof e.responseCode === 'number' && e.responseCode >= 500) ||
+            e.code === 'EENVELOPE' ||
+            e.code === 'EMESSAGE'
           throw new DeliveryError(
             typeof e.responseCode === 'number' ? `SMTP_${e.responseCode}` : 'SMTP_ERROR',
             `email: ${describe(err)}`,

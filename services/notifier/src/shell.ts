@@ -30,10 +30,15 @@ export interface NotifierDeps {
 }
 
 type AnyEvent = ReturnType<typeof parseEvent>
-const isTerminal = (e: AnyEvent): e is TerminalEvent => (TERMINAL_EVENT_TYPES as readonly string[]).includes(e.type)
+const isTerminal = (e: AnyEvent): e is TerminalEvent =>
+  (TERMINAL_EVENT_TYPES as readonly string[]).includes(e.type)
 
 /** The parameters of a job: its first event on its subject is the SweepRequested (appended expecting an empty subject). */
-export async function jobParams(js: JetStreamClient, stream: string, subject: string): Promise<SweepParams | null> {
+export async function jobParams(
+  js: JetStreamClient,
+  stream: string,
+  subject: string,
+): Promise<SweepParams | null> {
   const consumer = await js.consumers.get(stream, { filterSubjects: subject })
   const first = await consumer.next({ expires: 2000 })
   if (!first) return null
@@ -66,7 +71,10 @@ export async function startNotifier(deps: NotifierDeps) {
       if (waitMs === null) m.ack()
       else m.nak(Math.max(250, waitMs))
     } catch (err) {
-      logger.warn({ seq: m.seq, job_id: event.data.job_id, err: describe(err) }, 'notification failed; will be redelivered')
+      logger.warn(
+        { seq: m.seq, job_id: event.data.job_id, err: describe(err) },
+        'notification failed; will be redelivered',
+      )
       m.nak(5000)
     } finally {
       clearInterval(working)

@@ -20,8 +20,16 @@ export function makeDeliveryStore(pool: Pool) {
   const k = (key: DeliveryKey) => [key.jobId, key.eventId, key.channel]
   return {
     /** A tenant's channels from `notification_channels`; rows that do not parse are returned apart. */
-    async channelsOf(tenantId: string): Promise<{ channels: NotificationChannel[]; invalid: Array<{ name: string; error: string }> }> {
-      const r = await pool.query<{ name: string; kind: string; enabled: boolean; outcomes: string[]; config: unknown }>(
+    async channelsOf(
+      tenantId: string,
+    ): Promise<{ channels: NotificationChannel[]; invalid: Array<{ name: string; error: string }> }> {
+      const r = await pool.query<{
+        name: string
+        kind: string
+        enabled: boolean
+        outcomes: string[]
+        config: unknown
+      }>(
         `SELECT name, kind, enabled, outcomes, config FROM notification_channels WHERE tenant_id = $1 ORDER BY name`,
         [tenantId],
       )
@@ -30,13 +38,20 @@ export function makeDeliveryStore(pool: Pool) {
       for (const row of r.rows) {
         const parsed = NotificationChannel.safeParse(row)
         if (parsed.success) channels.push(parsed.data)
-        else invalid.push({ name: row.name, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
+        else
+          invalid.push({
+            name: row.name,
+            error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          })
       }
       return { channels, invalid }
     },
 
     /** Records that a delivery is owed; a repeat (a redelivered event) changes nothing. */
-    async open(key: DeliveryKey, meta: { tenantId: string; kind: NotificationChannelKind; outcome: NotificationOutcome }) {
+    async open(
+      key: DeliveryKey,
+      meta: { tenantId: string; kind: NotificationChannelKind; outcome: NotificationOutcome },
+    ) {
       await pool.query(
         `INSERT INTO notification_deliveries (job_id, event_id, channel, tenant_id, kind, outcome, status)
          VALUES ($1, $2, $3, $4, $5, $6, 'PENDING') ON CONFLICT DO NOTHING`,
@@ -74,7 +89,12 @@ export function makeDeliveryStore(pool: Pool) {
     },
 
     /** Records an attempt's result; only the claim holder of `attempt` may (a late, superseded sender may not). */
-    async record(key: DeliveryKey, attempt: number, result: AttemptResult, error: string | null): Promise<boolean> {
+    async record(
+      key: DeliveryKey,
+      attempt: number,
+      result: AttemptResult,
+      error: string | null,
+    ): Promise<boolean> {
       const r = await pool.query(
         `UPDATE notification_deliveries
             SET status = $5, last_error = $6, updated_at = now(), claimed_until = NULL,

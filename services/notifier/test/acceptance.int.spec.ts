@@ -19,7 +19,13 @@ beforeAll(async () => {
   h = await notifierHarness(env)
   orchestrator = await startOrchestrator({ nc: env.nc, names: env.names, logger: env.logger })
   runner = inProcessRunner({ marketData: createMarketData(), workers: 1 })
-  executor = await startExecutor({ nc: env.nc, names: env.names, logger: env.logger, runner, executorId: 'notifier-it' })
+  executor = await startExecutor({
+    nc: env.nc,
+    names: env.names,
+    logger: env.logger,
+    runner,
+    executorId: 'notifier-it',
+  })
   await h.start()
 })
 afterAll(async () => {
@@ -34,8 +40,18 @@ afterAll(async () => {
 async function requestSweep(callbackUrl: string): Promise<string> {
   const jobId = randomUUID()
   const params = SweepParams.parse({
-    ticker: 'BTC-USD', fast_range: [10, 20], slow_range: [20, 30], step: 5, strategy_type: 'SMA',
-    min_trades: 50, signal_period: 9, interval: '1d', fee: 0.001, init_cash: 1000, priority: 5, max_attempts: 3,
+    ticker: 'BTC-USD',
+    fast_range: [10, 20],
+    slow_range: [20, 30],
+    step: 5,
+    strategy_type: 'SMA',
+    min_trades: 50,
+    signal_period: 9,
+    interval: '1d',
+    fee: 0.001,
+    init_cash: 1000,
+    priority: 5,
+    max_attempts: 3,
     callback_url: callbackUrl,
   })
   const event: SweepEvent = {
@@ -43,9 +59,16 @@ async function requestSweep(callbackUrl: string): Promise<string> {
     type: 'SweepRequested',
     version: 2,
     data: { job_id: jobId, params },
-    metadata: { tenantId: 'local', correlationId: jobId, causationId: 'acceptance', occurredAt: new Date().toISOString() },
+    metadata: {
+      tenantId: 'local',
+      correlationId: jobId,
+      causationId: 'acceptance',
+      occurredAt: new Date().toISOString(),
+    },
   }
-  await appendMessage(env.nc.jetstream(), env.names.eventSubject('local', jobId), event, { expectedLastSubjectSeq: 0 })
+  await appendMessage(env.nc.jetstream(), env.names.eventSubject('local', jobId), event, {
+    expectedLastSubjectSeq: 0,
+  })
   return jobId
 }
 
@@ -54,7 +77,12 @@ describe('issue 8, acceptance 4: notifications of a completed sweep', () => {
     const jobId = await requestSweep(`${h.web.url}/client-hook`)
     const sent = await eventually(async () => {
       const a = h.about(jobId)
-      return a.emails.length === 1 && a.slack.length === 1 && a.callbacks.length === 1 && (await consumerIdle(env)) ? a : undefined
+      return a.emails.length === 1 &&
+        a.slack.length === 1 &&
+        a.callbacks.length === 1 &&
+        (await consumerIdle(env))
+        ? a
+        : undefined
     }, 30_000)
 
     // The callback: the client's URL, signed with the tenant's secret, a valid OutcomeCallback.
@@ -62,7 +90,14 @@ describe('issue 8, acceptance 4: notifications of a completed sweep', () => {
     expect(cb.path).toBe('/client-hook')
     expect(signatureValid(cb.headers['x-zixly-signature'], cb.body, SECRETS.local!)).toBe(true)
     const body = OutcomeCallback.parse(JSON.parse(cb.body))
-    expect(body).toMatchObject({ event: 'sweep.completed', job_id: jobId, status: 'COMPLETED', ticker: 'BTC-USD', strategy_type: 'SMA', total_combinations: 8 })
+    expect(body).toMatchObject({
+      event: 'sweep.completed',
+      job_id: jobId,
+      status: 'COMPLETED',
+      ticker: 'BTC-USD',
+      strategy_type: 'SMA',
+      total_combinations: 8,
+    })
     expect(cb.headers['x-zixly-event-id']).toBe(body.event_id)
 
     // The email names the best pair the sweep found, with its score; Slack says the same.

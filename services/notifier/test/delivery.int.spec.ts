@@ -12,7 +12,15 @@ let h: Awaited<ReturnType<typeof notifierHarness>>
 
 // /flaky answers 503 twice, then 200; /gone is a hook that was deleted; /slow takes 300 ms.
 const respond = (path: string, nth: number) =>
-  path === '/flaky' ? (nth <= 2 ? 503 : 200) : path === '/gone' ? 410 : path === '/slack-slow' ? { status: 200, delayMs: 300 } : 200
+  path === '/flaky'
+    ? nth <= 2
+      ? 503
+      : 200
+    : path === '/gone'
+      ? 410
+      : path === '/slack-slow'
+        ? { status: 200, delayMs: 300 }
+        : 200
 
 beforeAll(async () => {
   env = await isolatedEnv('notifier')
@@ -43,10 +51,15 @@ describe('notifier deliveries', () => {
     expect(row).toMatchObject({ status: 'SENT', attempts: 3 })
     const calls = h.about(jobId).callbacks
     expect(calls).toHaveLength(3)
-    expect(new Set(calls.map((c) => c.headers['x-zixly-event-id']))).toEqual(new Set([`SweepCompleted:${jobId}:1`]))
+    expect(new Set(calls.map((c) => c.headers['x-zixly-event-id']))).toEqual(
+      new Set([`SweepCompleted:${jobId}:1`]),
+    )
     expect(new Set(calls.map((c) => c.body)).size).toBe(1)
-    for (const c of calls) expect(signatureValid(c.headers['x-zixly-signature'], c.body, SECRETS.local!)).toBe(true)
-    expect(await counter(h.metrics, 'zixly_notifications_total', { channel: 'callback', result: 'retrying' })).toBeGreaterThanOrEqual(2)
+    for (const c of calls)
+      expect(signatureValid(c.headers['x-zixly-signature'], c.body, SECRETS.local!)).toBe(true)
+    expect(
+      await counter(h.metrics, 'zixly_notifications_total', { channel: 'callback', result: 'retrying' }),
+    ).toBeGreaterThanOrEqual(2)
     // The other channels of the job went out once each, and the event was acked in the end.
     await eventually(async () => ((await consumerIdle(env)) ? true : undefined))
     expect(h.about(jobId).emails).toHaveLength(1)
@@ -63,8 +76,15 @@ describe('notifier deliveries', () => {
     )
     const failedJob = randomUUID()
     const cancelledJob = randomUUID()
-    const before = await counter(h.metrics, 'zixly_notifications_total', { channel: 'slack', result: 'failed' })
-    await appendJob(env, { ...params, callback_url: `${h.web.url}/cb` }, failed({ jobId: failedJob, tenantId: 'acme' }))
+    const before = await counter(h.metrics, 'zixly_notifications_total', {
+      channel: 'slack',
+      result: 'failed',
+    })
+    await appendJob(
+      env,
+      { ...params, callback_url: `${h.web.url}/cb` },
+      failed({ jobId: failedJob, tenantId: 'acme' }),
+    )
     await appendJob(env, params, cancelled({ jobId: cancelledJob, tenantId: 'acme' }))
 
     const slack = await eventually(async () => {
@@ -72,10 +92,18 @@ describe('notifier deliveries', () => {
       return r?.status === 'FAILED' ? r : undefined
     })
     expect(slack).toMatchObject({ attempts: 1, last_error: expect.stringContaining('410') })
-    expect(await counter(h.metrics, 'zixly_notifications_total', { channel: 'slack', result: 'failed' })).toBe(before + 1)
-    expect(h.logs.some((l) => l.msg === 'notification failed for good' && l.job_id === failedJob && l.channel === 'slack')).toBe(true)
+    expect(
+      await counter(h.metrics, 'zixly_notifications_total', { channel: 'slack', result: 'failed' }),
+    ).toBe(before + 1)
+    expect(
+      h.logs.some(
+        (l) => l.msg === 'notification failed for good' && l.job_id === failedJob && l.channel === 'slack',
+      ),
+    ).toBe(true)
 
-    await eventually(async () => (h.about(cancelledJob).emails.length === 1 && (await consumerIdle(env)) ? true : undefined))
+    await eventually(async () =>
+      h.about(cancelledJob).emails.length === 1 && (await consumerIdle(env)) ? true : undefined,
+    )
     const mail = h.about(failedJob).emails
     expect(mail).toHaveLength(1)
     expect(mail[0]!.text).toContain('NOT_ENOUGH_BARS')
@@ -113,10 +141,20 @@ describe('notifier deliveries', () => {
     const deps = {
       ...h.deliver,
       defaultsFor: () => [
-        { name: 'slack', kind: 'slack' as const, enabled: true, outcomes: ['COMPLETED' as const], config: { webhook_url: `${h.web.url}/slack-slow` } },
+        {
+          name: 'slack',
+          kind: 'slack' as const,
+          enabled: true,
+          outcomes: ['COMPLETED' as const],
+          config: { webhook_url: `${h.web.url}/slack-slow` },
+        },
       ],
     }
-    const results = await Promise.all([deliverOutcome(deps, o), deliverOutcome(deps, o), deliverOutcome(deps, o)])
+    const results = await Promise.all([
+      deliverOutcome(deps, o),
+      deliverOutcome(deps, o),
+      deliverOutcome(deps, o),
+    ])
     expect(h.web.to('/slack-slow').filter((r) => r.body.includes(jobId))).toHaveLength(1)
     // The losers report the delivery as still in flight (the winner's lease), not as done.
     expect(results.filter((r) => r.waitMs === null).length).toBeGreaterThanOrEqual(1)
@@ -125,7 +163,10 @@ describe('notifier deliveries', () => {
 
   it('records a delivery that cannot be made as FAILED with the reason: no SMTP relay, no signing secret', async () => {
     const jobId = randomUUID()
-    const o = outcomeOf(completed({ jobId, tenantId: 'nosecret' }), { ...params, callback_url: `${h.web.url}/cb` })
+    const o = outcomeOf(completed({ jobId, tenantId: 'nosecret' }), {
+      ...params,
+      callback_url: `${h.web.url}/cb`,
+    })
     const send = makeSender({
       mailer: null,
       emailFrom: 'x@y.test',
@@ -134,11 +175,23 @@ describe('notifier deliveries', () => {
       now: () => new Date(),
       timeoutMs: 1000,
     })
-    const email = { name: 'email', kind: 'email' as const, enabled: true, outcomes: ['COMPLETED' as const], config: { to: ['a@b.test'] } }
+    const email = {
+      name: 'email',
+      kind: 'email' as const,
+      enabled: true,
+      outcomes: ['COMPLETED' as const],
+      config: { to: ['a@b.test'] },
+    }
     const r = await deliverOutcome({ ...h.deliver, send, defaultsFor: () => [email] }, o)
     expect(r.waitMs).toBeNull()
-    expect(await delivery(jobId, 'email')).toMatchObject({ status: 'FAILED', last_error: expect.stringContaining('SMTP_NOT_CONFIGURED') })
-    expect(await delivery(jobId, 'callback')).toMatchObject({ status: 'FAILED', last_error: expect.stringContaining('NO_SIGNING_SECRET') })
+    expect(await delivery(jobId, 'email')).toMatchObject({
+      status: 'FAILED',
+      last_error: expect.stringContaining('SMTP_NOT_CONFIGURED'),
+    })
+    expect(await delivery(jobId, 'callback')).toMatchObject({
+      status: 'FAILED',
+      last_error: expect.stringContaining('NO_SIGNING_SECRET'),
+    })
     expect(h.about(jobId).callbacks).toHaveLength(0)
   })
 })

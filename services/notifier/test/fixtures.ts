@@ -47,7 +47,9 @@ const meta = (tenantId = 'local') => ({
   occurredAt: '2026-01-02T03:04:05.000Z',
 })
 
-export function completed(over: { jobId?: string; tenantId?: string; best?: SweepResultRow | null } = {}): TerminalEvent {
+export function completed(
+  over: { jobId?: string; tenantId?: string; best?: SweepResultRow | null } = {},
+): TerminalEvent {
   const jobId = over.jobId ?? JOB_ID
   return {
     id: `SweepCompleted:${jobId}:1`,
@@ -79,7 +81,9 @@ export function failed(over: { jobId?: string; tenantId?: string } = {}): Termin
       job_id: jobId,
       attempts: 3,
       reason: 'every attempt failed',
-      errors: [{ attempt: 3, code: 'NOT_ENOUGH_BARS', message: 'the data cut leaves 4 bars', retryable: false }],
+      errors: [
+        { attempt: 3, code: 'NOT_ENOUGH_BARS', message: 'the data cut leaves 4 bars', retryable: false },
+      ],
     },
     metadata: { ...meta(over.tenantId), correlationId: jobId },
   }

@@ -10,19 +10,44 @@ import { startNotifier } from '../src/shell.ts'
 import { makeDeliveryStore } from '../src/store.ts'
 import { startHttp, startSmtp } from './servers.ts'
 
-export const SECRETS: Record<string, string> = { local: 'local-signing-secret-0123456789', acme: 'acme-signing-secret-0123456789' }
+export const SECRETS: Record<string, string> = {
+  local: 'local-signing-secret-0123456789',
+  acme: 'acme-signing-secret-0123456789',
+}
 
 /** A notifier wired to a real SMTP server and an HTTP server (Slack + callbacks), with captured logs and metrics. */
-export async function notifierHarness(env: TestEnv, opts: { respond?: Parameters<typeof startHttp>[0]; maxAttempts?: number } = {}) {
+export async function notifierHarness(
+  env: TestEnv,
+  opts: { respond?: Parameters<typeof startHttp>[0]; maxAttempts?: number } = {},
+) {
   const smtp = await startSmtp()
   const web = await startHttp(opts.respond)
-  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true })
+  const mailer = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: smtp.port,
+    secure: false,
+    ignoreTLS: true,
+  })
   const metrics = createMetrics('notifier')
   const logs: Array<Record<string, unknown>> = []
-  const logger = createLogger('notifier', 'info', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+  const logger = createLogger('notifier', 'info', {
+    write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
+  })
   const defaults: NotificationChannel[] = [
-    { name: 'slack', kind: 'slack', enabled: true, outcomes: ['COMPLETED', 'FAILED', 'CANCELLED'], config: { webhook_url: `${web.url}/slack` } },
-    { name: 'email', kind: 'email', enabled: true, outcomes: ['COMPLETED', 'FAILED', 'CANCELLED'], config: { to: ['ops@local.test'] } },
+    {
+      name: 'slack',
+      kind: 'slack',
+      enabled: true,
+      outcomes: ['COMPLETED', 'FAILED', 'CANCELLED'],
+      config: { webhook_url: `${web.url}/slack` },
+    },
+    {
+      name: 'email',
+      kind: 'email',
+      enabled: true,
+      outcomes: ['COMPLETED', 'FAILED', 'CANCELLED'],
+      config: { to: ['ops@local.test'] },
+    },
   ]
   const deliver: Omit<DeliverDeps, 'logger'> = {
     store: makeDeliveryStore(env.pool),
@@ -102,7 +127,11 @@ export async function consumerIdle(env: TestEnv): Promise<boolean> {
 }
 
 /** A counter's value for some labels, from the registry. */
-export async function counter(metrics: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string>): Promise<number> {
+export async function counter(
+  metrics: ReturnType<typeof createMetrics>,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name)
   const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val))
   return v?.value ?? 0

@@ -14,7 +14,21 @@ describe('messages about a job outcome', () => {
   it('an email about a completion names the job, ticker, strategy, outcome and the best pair with its key metrics', () => {
     const { subject, text } = emailMessage(outcomeOf(completed(), params), links)
     expect(subject).toBe('[Zixly] BTC-USD SMA sweep completed: best fast 10 / slow 30 (score 1.2346)')
-    for (const part of [JOB_ID, 'BTC-USD', 'SMA', 'COMPLETED', 'fast 10 / slow 30', '1.2346', '1.43', '345.68 %', '28.50 %', '55.50 %', '2.75', '60', '-12.50 pts'])
+    for (const part of [
+      JOB_ID,
+      'BTC-USD',
+      'SMA',
+      'COMPLETED',
+      'fast 10 / slow 30',
+      '1.2346',
+      '1.43',
+      '345.68 %',
+      '28.50 %',
+      '55.50 %',
+      '2.75',
+      '60',
+      '-12.50 pts',
+    ])
       expect(text).toContain(part)
     expect(text).toContain('8 combinations, 5 ranked (min_trades 50), 1.2 s')
     expect(text).toContain(`https://dash.example/jobs/${JOB_ID}`)
@@ -46,7 +60,9 @@ describe('messages about a job outcome', () => {
   })
 
   it('the callback body is a valid OutcomeCallback whose event_id is the terminal event id', () => {
-    const body = callbackBody(outcomeOf(completed(), { ...params, callback_url: 'https://client.example/hook' }))
+    const body = callbackBody(
+      outcomeOf(completed(), { ...params, callback_url: 'https://client.example/hook' }),
+    )
     expect(OutcomeCallback.parse(body)).toEqual(body)
     expect(body).toMatchObject({
       event: 'sweep.completed',
@@ -58,7 +74,11 @@ describe('messages about a job outcome', () => {
       reason: null,
       status_url: `/webhook/jobs/${JOB_ID}`,
     })
-    expect(callbackBody(outcomeOf(cancelled(), params))).toMatchObject({ event: 'sweep.cancelled', best: null, reason: 'cancelled by ops@acme.test' })
+    expect(callbackBody(outcomeOf(cancelled(), params))).toMatchObject({
+      event: 'sweep.cancelled',
+      best: null,
+      reason: 'cancelled by ops@acme.test',
+    })
   })
 
   it('signs a callback as incoming webhooks are signed: t=<unix>,v1=HMAC-SHA256("t.body")', () => {
@@ -69,22 +89,61 @@ describe('messages about a job outcome', () => {
 })
 
 describe('which channels an outcome goes to', () => {
-  const slack: NotificationChannel = { name: 'slack', kind: 'slack', enabled: true, outcomes: ['COMPLETED', 'FAILED', 'CANCELLED'], config: { webhook_url: 'https://hooks.example/a' } }
-  const email: NotificationChannel = { name: 'email', kind: 'email', enabled: true, outcomes: ['FAILED'], config: { to: ['a@b.test'] } }
+  const slack: NotificationChannel = {
+    name: 'slack',
+    kind: 'slack',
+    enabled: true,
+    outcomes: ['COMPLETED', 'FAILED', 'CANCELLED'],
+    config: { webhook_url: 'https://hooks.example/a' },
+  }
+  const email: NotificationChannel = {
+    name: 'email',
+    kind: 'email',
+    enabled: true,
+    outcomes: ['FAILED'],
+    config: { to: ['a@b.test'] },
+  }
   const names = (cs: NotificationChannel[]) => cs.map((c) => c.name).sort()
 
   it('sends to the defaults, the subscribed channels and the callback when the request gave a URL', () => {
-    expect(names(channelsFor({ rows: [], defaults: [slack, email], outcome: 'FAILED', hasCallbackUrl: true, callbacks: true }))).toEqual(['callback', 'email', 'slack'])
-    expect(names(channelsFor({ rows: [], defaults: [slack, email], outcome: 'COMPLETED', hasCallbackUrl: false, callbacks: true }))).toEqual(['slack'])
+    expect(
+      names(
+        channelsFor({
+          rows: [],
+          defaults: [slack, email],
+          outcome: 'FAILED',
+          hasCallbackUrl: true,
+          callbacks: true,
+        }),
+      ),
+    ).toEqual(['callback', 'email', 'slack'])
+    expect(
+      names(
+        channelsFor({
+          rows: [],
+          defaults: [slack, email],
+          outcome: 'COMPLETED',
+          hasCallbackUrl: false,
+          callbacks: true,
+        }),
+      ),
+    ).toEqual(['slack'])
   })
 
   it('a table row wins over the default of the same name, and can turn the callback off', () => {
-    const rows: NotificationChannel[] = [{ ...slack, enabled: false }, { ...IMPLICIT_CALLBACK, enabled: false }]
-    expect(channelsFor({ rows, defaults: [slack], outcome: 'COMPLETED', hasCallbackUrl: true, callbacks: true })).toEqual([])
+    const rows: NotificationChannel[] = [
+      { ...slack, enabled: false },
+      { ...IMPLICIT_CALLBACK, enabled: false },
+    ]
+    expect(
+      channelsFor({ rows, defaults: [slack], outcome: 'COMPLETED', hasCallbackUrl: true, callbacks: true }),
+    ).toEqual([])
   })
 
   it('has no callback channel when callbacks are off for the installation', () => {
-    expect(channelsFor({ rows: [], defaults: [], outcome: 'COMPLETED', hasCallbackUrl: true, callbacks: false })).toEqual([])
+    expect(
+      channelsFor({ rows: [], defaults: [], outcome: 'COMPLETED', hasCallbackUrl: true, callbacks: false }),
+    ).toEqual([])
   })
 })
 

@@ -34,7 +34,9 @@ export interface Captured {
  * An HTTP server standing in for Slack and for clients' callback endpoints. Every request is kept;
  * `respond(path, nth)` picks the status (nth counts requests to that path from 1).
  */
-export async function startHttp(respond: (path: string, nth: number) => number | { status: number; delayMs: number } = () => 200) {
+export async function startHttp(
+  respond: (path: string, nth: number) => number | { status: number; delayMs: number } = () => 200,
+) {
   const requests: Captured[] = []
   const counts = new Map<string, number>()
   const server = http.createServer((req, res) => {
@@ -47,7 +49,10 @@ export async function startHttp(respond: (path: string, nth: number) => number |
       requests.push({ path, headers: req.headers, body })
       const r = respond(path, nth)
       const { status, delayMs } = typeof r === 'number' ? { status: r, delayMs: 0 } : r
-      setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no'), delayMs)
+      setTimeout(
+        () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no'),
+        delayMs,
+      )
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))

@@ -10,7 +10,14 @@ import {
 } from '@aws-sdk/client-sqs'
 import type { SubmitOutcome } from '@zixly/ingest'
 import { describe, ValidationError, type Logger, type Metrics } from '@zixly/platform'
-import { DLQ_ATTRIBUTES, MAX_KEPT_ATTRIBUTES, parseMessage, queueNameOfArn, retryVisibilitySeconds, type QueueMessage } from './message.ts'
+import {
+  DLQ_ATTRIBUTES,
+  MAX_KEPT_ATTRIBUTES,
+  parseMessage,
+  queueNameOfArn,
+  retryVisibilitySeconds,
+  type QueueMessage,
+} from './message.ts'
 
 export interface BridgeDeps {
   sqs: Pick<SQSClient, 'send'>
@@ -19,7 +26,12 @@ export interface BridgeDeps {
   dlqUrl?: string | undefined
   tenantId: string
   /** Validates and appends like the webhook (ingest's submitSweep). */
-  submit: (input: { tenantId: string; body: unknown; key: string; causationId: string }) => Promise<SubmitOutcome>
+  submit: (input: {
+    tenantId: string
+    body: unknown
+    key: string
+    causationId: string
+  }) => Promise<SubmitOutcome>
   logger: Logger
   metrics?: Metrics | undefined
   waitTimeSeconds?: number
@@ -29,15 +41,26 @@ export interface BridgeDeps {
 }
 
 /** The dead-letter queue of `queueUrl`, from its RedrivePolicy. */
-export async function findDeadLetterQueue(sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<string | null> {
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }))
+export async function findDeadLetterQueue(
+  sqs: Pick<SQSClient, 'send'>,
+  queueUrl: string,
+): Promise<string | null> {
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }),
+  )
   const policy = attrs.Attributes?.RedrivePolicy
   if (!policy) return null
   const arn = (JSON.parse(policy) as { deadLetterTargetArn?: unknown }).deadLetterTargetArn
   const name = typeof arn === 'string' ? queueNameOfArn(arn) : null
   if (!name) return null
   const owner = typeof arn === 'string' ? arn.split(':')[4] : undefined
-  return (await sqs.send(new GetQueueUrlCommand({ QueueName: name, ...(owner ? { QueueOwnerAWSAccountId: owner } : {}) }))).QueueUrl ?? null
+  return (
+    (
+      await sqs.send(
+        new GetQueueUrlCommand({ QueueName: name, ...(owner ? { QueueOwnerAWSAccountId: owner } : {}) }),
+      )
+    ).QueueUrl ?? null
+  )
 }
 
 /**
@@ -55,7 +78,8 @@ export function makeSqsBridge(deps: BridgeDeps) {
 
   async function deadLetter(m: QueueMessage, code: string, reason: string) {
     dlqUrl ??= (await findDeadLetterQueue(sqs, queueUrl)) ?? undefined
-    if (!dlqUrl) throw new Error(`queue ${queueUrl} has no dead-letter queue (set SQS_DLQ_URL or a RedrivePolicy)`)
+    if (!dlqUrl)
+      throw new Error(`queue ${queueUrl} has no dead-letter queue (set SQS_DLQ_URL or a RedrivePolicy)`)
     const kept = Object.entries(m.MessageAttributes ?? {})
       .filter(([name]) => !Object.values<string>(DLQ_ATTRIBUTES).includes(name))
       .slice(0, MAX_KEPT_ATTRIBUTES) as Array<[string, MessageAttributeValue]>
@@ -87,7 +111,12 @@ export function makeSqsBridge(deps: BridgeDeps) {
       }
       let out: SubmitOutcome
       try {
-        out = await deps.submit({ tenantId: deps.tenantId, body: parsed.body, key: parsed.key, causationId: `sqs:${m.MessageId}` })
+        out = await deps.submit({
+          tenantId: deps.tenantId,
+          body: parsed.body,
+          key: parsed.key,
+          causationId: `sqs:${m.MessageId}`,
+        })
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err
         const fields = err.fields.map((f) => `${f.field}: ${f.message}`).join('; ')
@@ -95,18 +124,34 @@ export function makeSqsBridge(deps: BridgeDeps) {
         return 'dead-lettered'
       }
       if (out.kind === 'key_reused') {
-        await deadLetter(m, 'IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key was used for job ${out.jobId} with another body`)
+        await deadLetter(
+          m,
+          'IDEMPOTENCY_KEY_REUSED',
+          `the Idempotency-Key was used for job ${out.jobId} with another body`,
+        )
         return 'dead-lettered'
       }
       await remove(m)
-      logger.info({ message_id: m.MessageId, job_id: out.jobId, tenant_id: deps.tenantId, replayed: out.replayed }, 'sqs message turned into a job')
+      logger.info(
+        { message_id: m.MessageId, job_id: out.jobId, tenant_id: deps.tenantId, replayed: out.replayed },
+        'sqs message turned into a job',
+      )
       return out.replayed ? 'replayed' : 'accepted'
     } catch (err) {
       const receives = Number(m.Attributes?.ApproximateReceiveCount ?? '1')
       const seconds = retryVisibilitySeconds(Number.isFinite(receives) ? receives : 1, deps.retryBaseSeconds)
-      logger.warn({ message_id: m.MessageId, err: describe(err), retryInSeconds: seconds }, 'sqs message not processed; SQS will deliver it again')
+      logger.warn(
+        { message_id: m.MessageId, err: describe(err), retryInSeconds: seconds },
+        'sqs message not processed; SQS will deliver it again',
+      )
       await sqs
-        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: seconds }))
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: seconds,
+          }),
+        )
         .catch(() => {})
       return 'retry'
     }
@@ -117,7 +162,7 @@ export function makeSqsBridge(deps: BridgeDeps) {
     const abort = new AbortController()
     let stopping = false
     const loop = (async () => {
-      for (let backoff = 1000; !stopping; ) {
+      for (let backoff = 1000; !stopping;) {
         try {
           const r = await sqs.send(
             new ReceiveMessageCommand({

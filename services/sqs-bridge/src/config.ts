@@ -15,9 +15,16 @@ export const BridgeConfig = BaseConfig.extend(MarketDataConfig.shape).extend({
   SQS_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),
   AWS_REGION: z.string().default('us-east-1'),
   /** The tenant every job from this queue belongs to (one queue per tenant: queue access is the credential). */
-  SQS_TENANT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  SQS_TENANT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   SQS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
   SQS_MAX_MESSAGES: z.coerce.number().int().min(1).max(10).default(10),
-  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(86_400).default(7 * 86_400),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(86_400)
+    .default(7 * 86_400),
 })
 export type BridgeConfig = z.infer<typeof BridgeConfig>

@@ -33,7 +33,10 @@ runMain('sqs-bridge', async () => {
   })
   // Without a dead-letter path a poison message would come back forever: refuse to start.
   const dlqUrl = config.SQS_DLQ_URL ?? (await findDeadLetterQueue(sqs, config.SQS_QUEUE_URL))
-  if (!dlqUrl) throw new Error(`queue ${config.SQS_QUEUE_URL} has no dead-letter queue: set SQS_DLQ_URL or give it a RedrivePolicy`)
+  if (!dlqUrl)
+    throw new Error(
+      `queue ${config.SQS_QUEUE_URL} has no dead-letter queue: set SQS_DLQ_URL or give it a RedrivePolicy`,
+    )
   const tenantId = config.SQS_TENANT_ID ?? config.DEFAULT_TENANT_ID
   const deps = {
     js: nc.jetstream(),
@@ -65,7 +68,10 @@ runMain('sqs-bridge', async () => {
       { name: 'redis', check: () => redis.ping() },
     ],
   })
-  logger.info({ port: health.port, queue: config.SQS_QUEUE_URL, dlq: dlqUrl, tenant_id: tenantId }, 'sqs-bridge ready')
+  logger.info(
+    { port: health.port, queue: config.SQS_QUEUE_URL, dlq: dlqUrl, tenant_id: tenantId },
+    'sqs-bridge ready',
+  )
   onShutdown(logger, [
     { name: 'receive', close: () => running.stop() },
     { name: 'health', close: () => health.close() },

@@ -16,14 +16,13 @@ export interface QueueMessage {
   MessageId?: string | undefined
   ReceiptHandle?: string | undefined
   Body?: string | undefined
-  MessageAttributes?: Record<string, { DataType?: string | undefined; StringValue?: string | undefined }> | undefined
+  MessageAttributes?:
+    Record<string, { DataType?: string | undefined; StringValue?: string | undefined }> | undefined
   Attributes?: Partial<Record<string, string>> | undefined
 }
 
 /** What to do with a message before any I/O: submit it, or dead-letter it with a code and reason. */
-export type Parsed =
-  | { ok: true; body: unknown; key: string }
-  | { ok: false; code: string; reason: string }
+export type Parsed = { ok: true; body: unknown; key: string } | { ok: false; code: string; reason: string }
 
 /**
  * Reads a message: the body must be JSON; the idempotency key is the producer's `Idempotency-Key`

@@ -23,7 +23,9 @@ let fq: FauxqsServer
 let sqs: SQSClient
 let submitDeps: SubmitDeps
 const logs: Array<Record<string, unknown>> = []
-const logger = createLogger('sqs-bridge', 'info', { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) })
+const logger = createLogger('sqs-bridge', 'info', {
+  write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>),
+})
 let queue = { url: '', dlq: '' }
 let n = 0
 
@@ -63,7 +65,10 @@ async function freshQueue(visibility = 1) {
         QueueName: name,
         Attributes: {
           VisibilityTimeout: String(visibility),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${name}-dlq`, maxReceiveCount: '5' }),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${name}-dlq`,
+            maxReceiveCount: '5',
+          }),
         },
       }),
     )
@@ -90,7 +95,9 @@ async function send(body: string, attributes: Record<string, string> = {}) {
     new SendMessageCommand({
       QueueUrl: queue.url,
       MessageBody: body,
-      MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+      MessageAttributes: Object.fromEntries(
+        Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+      ),
     }),
   )
   return r.MessageId!
@@ -98,14 +105,26 @@ async function send(body: string, attributes: Record<string, string> = {}) {
 
 async function depth(url: string): Promise<number> {
   const a = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   )
-  return Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  return (
+    Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  )
 }
 
 async function receive(url: string, wait = 1): Promise<Message[]> {
   const r = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: wait, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    new ReceiveMessageCommand({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: wait,
+      MessageAttributeNames: ['All'],
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    }),
   )
   return r.Messages ?? []
 }
@@ -117,7 +136,9 @@ async function jobsWithKey(key: string) {
 
 /** Every SweepRequested in the log (each one is a job). */
 async function allRequested() {
-  const consumer = await env.nc.jetstream().consumers.get(env.names.eventsStream, { filterSubjects: env.names.tenantEventSubjects('local') })
+  const consumer = await env.nc
+    .jetstream()
+    .consumers.get(env.names.eventsStream, { filterSubjects: env.names.tenantEventSubjects('local') })
   const info = await consumer.info()
   const out: Array<{ job_id: string; idempotency_key?: string | undefined }> = []
   if (info.num_pending === 0) return out
@@ -156,7 +177,8 @@ describe('SQS ingress (fauxqs, an SQS API server in-process)', () => {
     const dying = bridge({
       sqs: {
         send: ((cmd: { constructor: { name: string } }) =>
-          cmd.constructor.name === 'DeleteMessageCommand' || cmd.constructor.name === 'ChangeMessageVisibilityCommand'
+          cmd.constructor.name === 'DeleteMessageCommand' ||
+          cmd.constructor.name === 'ChangeMessageVisibilityCommand'
             ? Promise.reject(new Error('process died'))
             : sqs.send(cmd as never)) as SQSClient['send'],
       },
@@ -204,7 +226,8 @@ describe('SQS ingress (fauxqs, an SQS API server in-process)', () => {
       const garbage = await send('ticker=BTC-USD')
       const dead = new Map<string, Message>()
       await eventually(async () => {
-        for (const m of await receive(queue.dlq)) dead.set(m.MessageAttributes?.['zixly-source-message-id']?.StringValue ?? '', m)
+        for (const m of await receive(queue.dlq))
+          dead.set(m.MessageAttributes?.['zixly-source-message-id']?.StringValue ?? '', m)
         return dead.size === 3 && (await depth(queue.url)) === 0 ? true : undefined
       }, 15_000)
       const attr = (id: string, name: string) => dead.get(id)?.MessageAttributes?.[name]?.StringValue
@@ -226,16 +249,25 @@ describe('SQS ingress (fauxqs, an SQS API server in-process)', () => {
     let failures = 0
     const running = bridge({
       submit: async (input) => {
-        if (failures++ === 0) throw new DependencyUnavailable('NATS', '127.0.0.1:4222', new Error('connection refused'))
+        if (failures++ === 0)
+          throw new DependencyUnavailable('NATS', '127.0.0.1:4222', new Error('connection refused'))
         return submitSweep(submitDeps, input)
       },
     }).start()
     try {
       const id = await send(JSON.stringify({ ...seed, strategy_type: 'MACD' }))
-      await eventually(async () => ((await jobsWithKey(`sqs:${id}`)).length === 1 && (await depth(queue.url)) === 0 ? true : undefined), 15_000)
+      await eventually(
+        async () =>
+          (await jobsWithKey(`sqs:${id}`)).length === 1 && (await depth(queue.url)) === 0 ? true : undefined,
+        15_000,
+      )
       expect(failures).toBe(2)
       expect(await receive(queue.dlq, 0)).toHaveLength(0)
-      expect(logs.some((l) => l.msg === 'sqs message not processed; SQS will deliver it again' && l.message_id === id)).toBe(true)
+      expect(
+        logs.some(
+          (l) => l.msg === 'sqs message not processed; SQS will deliver it again' && l.message_id === id,
+        ),
+      ).toBe(true)
     } finally {
       await running.stop()
     }
@@ -243,19 +275,27 @@ describe('SQS ingress (fauxqs, an SQS API server in-process)', () => {
 
   it('runs as its own process, finding the dead-letter queue from the RedrivePolicy', async () => {
     await freshQueue()
-    const proc = await spawnService('sqs-bridge', {
-      ...env.env,
-      SQS_BRIDGE_PORT: '0',
-      SQS_ENDPOINT: fq.address,
-      SQS_QUEUE_URL: queue.url,
-      SQS_WAIT_SECONDS: '1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-    })
+    const proc = await spawnService(
+      'sqs-bridge',
+      {
+        ...env.env,
+        SQS_BRIDGE_PORT: '0',
+        SQS_ENDPOINT: fq.address,
+        SQS_QUEUE_URL: queue.url,
+        SQS_WAIT_SECONDS: '1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      },
+      60_000,
+    )
     try {
       expect(proc.output()).toContain(queue.dlq.split('/').pop()!)
       const id = await send(JSON.stringify(seed))
-      await eventually(async () => ((await jobsWithKey(`sqs:${id}`)).length === 1 && (await depth(queue.url)) === 0 ? true : undefined), 15_000)
+      await eventually(
+        async () =>
+          (await jobsWithKey(`sqs:${id}`)).length === 1 && (await depth(queue.url)) === 0 ? true : undefined,
+        15_000,
+      )
     } finally {
       proc.kill('SIGTERM')
       expect((await proc.exited).code).toBe(0)
