@@ -8,6 +8,7 @@ import { openApiDocument } from './openapi.ts'
 import { registerSecurity, tenantOf, type IngestSecurity } from './plugins/index.ts'
 import { callbackRoutes } from './routes/callbacks.ts'
 import { jobRoutes } from './routes/jobs.ts'
+import { readRoutes } from './routes/reads.ts'
 import { sweepRoutes } from './routes/sweeps.ts'
 
 /** Everything ingest needs, passed in: the shell (main.ts) connects, tests build their own. */
@@ -76,6 +77,7 @@ export async function buildApp(options: IngestOptions): Promise<FastifyInstance>
 
   sweepRoutes(app, deps)
   jobRoutes(app, deps)
+  readRoutes(app, deps)
   callbackRoutes(app, deps)
   return app
 }
