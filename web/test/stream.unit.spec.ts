@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { JobChanges, JobSummary } from '@zixly/contracts'
 import { createLogger } from '@zixly/platform'
 import type { ChangeNotice } from '../src/lib/server/changes.ts'
-import { IngestError } from '../src/lib/server/errors.ts'
+import { ChangesUnsupported, IngestError } from '../src/lib/server/errors.ts'
 import { parseLastEventId, sseFrame, startJobStream, type StreamEvent } from '../src/lib/server/stream.ts'
 
 const logger = createLogger('test', 'silent')
@@ -30,6 +30,7 @@ function harness(rm: ReturnType<typeof fakeReadModel>, latest?: number) {
   let ended = false
   const deps = {
     changes: rm.changes,
+    summaries: async (list: readonly string[]) => list.filter((id) => rm.jobs.has(id)).map((id) => summary(id, rm.jobs.get(id)!)),
     subscribe: async (l: (n: ChangeNotice) => void) => {
       listener = l
       return () => (listener = undefined)
@@ -40,7 +41,7 @@ function harness(rm: ReturnType<typeof fakeReadModel>, latest?: number) {
     logger,
     retryDelayMs: 10,
   }
-  const notify = (checkpoint: number) => listener?.({ tenant_id: 't', job_ids: [], checkpoint })
+  const notify = (checkpoint: number, jobIds: string[] = []) => listener?.({ tenant_id: 't', job_ids: jobIds, checkpoint })
   return { deps, sent, notify, ended: () => ended, listening: () => listener !== undefined }
 }
 
@@ -128,6 +129,21 @@ describe('the job stream of one tab', () => {
     expect(gone.sent.at(-1)!.event).toBe('unauthorized')
     expect(gone.ended()).toBe(true)
     expect(gone.listening()).toBe(false)
+  })
+
+  it('follows notices by job id when ingest has no "changed since" query, and asks a resumed tab to reload', async () => {
+    const rm = fakeReadModel()
+    rm.jobs.set('a', 5)
+    const unsupported = { ...rm, changes: async () => Promise.reject(new ChangesUnsupported()) }
+    const h = harness(unsupported)
+    await startJobStream(h.deps, 3)
+    await settle()
+    expect(h.sent[1]).toMatchObject({ event: 'reload', id: 3 })
+    rm.jobs.set('b', 9)
+    h.notify(9, ['b'])
+    await settle()
+    expect(ids(h.sent)).toEqual(['b'])
+    expect(h.sent.at(-1)!.id).toBe(9)
   })
 
   it('writes the SSE wire format and accepts only numeric Last-Event-IDs', () => {

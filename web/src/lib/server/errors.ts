@@ -19,3 +19,10 @@ export class IngestUnavailable extends ZixlyError {
     super('INGEST_UNAVAILABLE', 503, 'the API is not answering; try again in a moment', { cause, retryable: true })
   }
 }
+
+/** Ingest has no "jobs changed since a checkpoint" query: the stream follows notices by job id instead. */
+export class ChangesUnsupported extends ZixlyError {
+  constructor() {
+    super('CHANGES_UNSUPPORTED', 501, 'ingest does not answer GET /api/jobs?changed_since')
+  }
+}

@@ -15,7 +15,7 @@ import {
   type ResultsQuery,
 } from '@zixly/contracts'
 import type { z } from 'zod'
-import { IngestError, IngestUnavailable } from './errors.ts'
+import { ChangesUnsupported, IngestError, IngestUnavailable } from './errors.ts'
 
 export const SESSION_COOKIE = 'zixly_session'
 
@@ -105,8 +105,26 @@ export function makeIngest(deps: IngestDeps) {
 
     jobs: async (q: JobsQueryInput) => json(JobsPage, await raw(session, 'GET', '/api/jobs', { query: q as Query })),
     counts: async (q: Partial<JobCountsQuery>) => json(JobCounts, await raw(session, 'GET', '/api/jobs/counts', { query: q as Query })),
-    changes: async (since: number, limit = 500) =>
-      json(JobChanges, await raw(session, 'GET', '/api/jobs', { query: { changed_since: since, limit } })),
+    /**
+     * The tenant's jobs changed after a checkpoint (`GET /api/jobs?changed_since=`). An ingest without
+     * that query answers a plain page instead: `ChangesUnsupported`, and the stream falls back.
+     */
+    async changes(since: number, limit = 500) {
+      const res = await raw(session, 'GET', '/api/jobs', { query: { changed_since: since, limit } })
+      if (!res.ok) throw await failure(res)
+      const body: unknown = await res.json()
+      const changes = JobChanges.safeParse(body)
+      if (changes.success) return changes.data
+      if (JobsPage.safeParse(body).success) throw new ChangesUnsupported()
+      return JobChanges.parse(body)
+    },
+    /** Summaries of given jobs (the list's search matches a whole job id); missing ones are left out. */
+    async summaries(ids: readonly string[]) {
+      const pages = await Promise.all(
+        ids.map(async (id) => json(JobsPage, await raw(session, 'GET', '/api/jobs', { query: { q: id, limit: 1 } }))),
+      )
+      return pages.flatMap((p, i) => p.jobs.filter((j) => j.job_id === ids[i]))
+    },
     /** A job, or `{ projected: false }` while ingest has it in the log but the read model does not yet. */
     async job(id: string): Promise<{ projected: true; job: JobDetail | JobView } | { projected: false }> {
       const res = await raw(session, 'GET', `/webhook/jobs/${encodeURIComponent(id)}`)

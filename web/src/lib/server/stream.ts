@@ -1,7 +1,7 @@
-import type { JobChanges } from '@zixly/contracts'
+import type { JobChanges, JobSummary } from '@zixly/contracts'
 import { describe, type Logger } from '@zixly/platform'
 import type { ChangeNotice } from './changes.ts'
-import { IngestError } from './errors.ts'
+import { ChangesUnsupported, IngestError } from './errors.ts'
 
 /** One server-sent event. `id` is a projector checkpoint: the browser sends it back as Last-Event-ID. */
 export interface StreamEvent {
@@ -13,6 +13,8 @@ export interface StreamEvent {
 export interface JobStreamDeps {
   /** The tenant's jobs changed after a checkpoint, through ingest with the user's session. */
   changes(since: number): Promise<JobChanges>
+  /** Summaries of given jobs (used when ingest has no "changed since" query). */
+  summaries(ids: readonly string[]): Promise<JobSummary[]>
   /** Listens to the user's tenant's change notices; resolves once listening. */
   subscribe(listener: (n: ChangeNotice) => void): Promise<() => void>
   /** The newest checkpoint this server has seen for the tenant, if any. */
@@ -47,16 +49,42 @@ export function parseLastEventId(v: string | null | undefined): number | null {
 export async function startJobStream(deps: JobStreamDeps, lastEventId: number | null) {
   let cursor: number | null = lastEventId ?? deps.latest() ?? null
   let wanted: number | null = null
+  // Job ids named by notices not yet served: what the fallback reads when ingest cannot answer
+  // "changed since" (it then resumes a reconnect by asking the page to reload instead).
+  let named = new Set<string>()
+  let byIds = false
   let running = false
   let closed = false
   let timer: ReturnType<typeof setTimeout> | undefined
 
-  const want = (checkpoint: number) => {
+  const want = (checkpoint: number, ids: readonly string[] = []) => {
     wanted = Math.max(wanted ?? 0, checkpoint)
+    for (const id of ids) named.add(id)
     void pump()
   }
 
+  async function catchUpByIds(target: number, resuming: boolean) {
+    const ids = [...named]
+    named = new Set()
+    if (resuming || ids.length === 0) {
+      cursor = Math.max(cursor ?? 0, target)
+      deps.send({ event: resuming ? 'reload' : 'checkpoint', id: cursor, data: { checkpoint: cursor } })
+      return
+    }
+    let jobs: JobSummary[]
+    try {
+      jobs = await deps.summaries(ids)
+    } catch (err) {
+      for (const id of ids) named.add(id)
+      throw err
+    }
+    if (closed) return
+    cursor = Math.max(cursor ?? 0, target)
+    deps.send({ event: 'jobs', id: cursor, data: { jobs } })
+  }
+
   async function catchUp(target: number) {
+    if (byIds) return catchUpByIds(target, false)
     if (cursor === null) {
       // Nothing known to read from: move to the notice and have the page reload its snapshot.
       cursor = target
@@ -64,7 +92,15 @@ export async function startJobStream(deps: JobStreamDeps, lastEventId: number | 
       return
     }
     for (;;) {
-      const r = await deps.changes(cursor)
+      let r: JobChanges
+      try {
+        r = await deps.changes(cursor)
+      } catch (err) {
+        if (!(err instanceof ChangesUnsupported)) throw err
+        deps.logger.warn('ingest has no "changed since" query; following notices by job id')
+        byIds = true
+        return catchUpByIds(target, cursor === lastEventId)
+      }
       if (closed) return
       const last = !r.more
       const next = last ? Math.max(r.checkpoint, target) : r.checkpoint
@@ -103,7 +139,7 @@ export async function startJobStream(deps: JobStreamDeps, lastEventId: number | 
     }
   }
 
-  const unsubscribe = await deps.subscribe((n) => want(n.checkpoint))
+  const unsubscribe = await deps.subscribe((n) => want(n.checkpoint, n.job_ids))
   function stop() {
     if (closed) return
     closed = true

@@ -34,6 +34,7 @@ export const GET: RequestHandler = async ({ locals, request, url }) => {
       const stream = await startJobStream(
         {
           changes: (since) => api.changes(since),
+          summaries: (ids) => api.summaries(ids),
           subscribe: (l) => hub.subscribe(user.tenant_id, l),
           latest: () => hub.latest(user.tenant_id),
           send: (e: StreamEvent) => write(sseFrame(e)),

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { answers } from '../../scripts/infra.mjs'
+import { pingEngine } from '../../scripts/docker.mjs'
+import { freePort } from '../support/containers.ts'
+import { eventually } from '../support/env.ts'
+
+// The Compose smoke test: the whole docker-compose.yml stack with the CI override (host networking,
+// local images, services built FROM zixly-local/node-base), the seed's sweep request sent to ingest
+// in its container, and the stack taken down again. It runs when the integration tier runs on
+// Testcontainers (the global setup has an engine), or with ZIXLY_COMPOSE_TEST=1 against DOCKER_HOST.
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const exec = promisify(execFile)
+const seed = { ticker: 'BTC-USD', fast_range: [10, 20], slow_range: [20, 30], step: 5, strategy_type: 'SMA' }
+const dockerHost = process.env.DOCKER_HOST ?? ''
+const enabled = process.env.ZIXLY_TEST_INFRA_PATH === 'testcontainers' || process.env.ZIXLY_COMPOSE_TEST === '1'
+const project = `zixlye2e${randomBytes(4).toString('hex')}`
+const logDir = join(root, '.zixly', 'compose-e2e')
+
+/** Every port the CI override lets us move, each given a free one so no running stack is in the way. */
+const PORT_VARS = ['NATS', 'NATS_MONITOR', 'POSTGRES', 'REDIS', 'INGEST', 'WEB', 'ORCHESTRATOR', 'EXECUTOR', 'PROJECTOR', 'NOTIFIER', 'TRADING_API']
+const ports: Record<string, number> = {}
+let ctx = ''
+let services: string[] = []
+let env: NodeJS.ProcessEnv = {}
+
+/** docker-compose on docker-compose.yml + docker-compose.ci.yml, through the Compose v1 wrapper. */
+async function compose(args: string[], timeoutMs = 120_000) {
+  return exec('bash', [join(ctx, 'infra/docker/compose-ci.sh'), '-p', project, ...args], { cwd: ctx, env, timeout: timeoutMs, maxBuffer: 1 << 26 })
+}
+const docker = async (args: string[]) => (await exec('docker', args, { env, maxBuffer: 1 << 24 })).stdout.trim()
+
+/**
+ * The services the stack starts: every one without a profile, except an app service whose folder holds
+ * no package yet (the CI override builds every app from this checkout; web may not exist yet).
+ */
+async function stackServices(): Promise<string[]> {
+  const { stdout } = await exec('bash', [join(ctx, 'infra/docker/compose-ci.sh'), 'services'], { cwd: ctx, env })
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .filter((name) => {
+      if (['nats', 'postgres', 'redis'].includes(name)) return true
+      return existsSync(join(ctx, name === 'web' ? 'web' : `services/${name}`, 'package.json'))
+    })
+}
+
+/** The build context: the files `docker build .` would see, copied once so all seven builds see the same. */
+async function snapshot(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'zixly-compose-'))
+  const { stdout } = await exec('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, maxBuffer: 1 << 26 })
+  for (const f of stdout.split('\0').filter(Boolean)) {
+    const from = join(root, f)
+    if (!existsSync(from) || !statSync(from).isFile()) continue
+    mkdirSync(dirname(join(dir, f)), { recursive: true })
+    copyFileSync(from, join(dir, f))
+    chmodSync(join(dir, f), statSync(from).mode)
+  }
+  return dir
+}
+
+interface State {
+  service: string
+  status: string
+  health: string
+}
+async function states(): Promise<State[]> {
+  const ids = (await compose(['ps', '-q'])).stdout.split('\n').filter(Boolean)
+  if (ids.length === 0) return []
+  const out = await docker(['inspect', '--format', '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}', ...ids])
+  return out.split('\n').map((l) => {
+    const [service = '', status = '', health = ''] = l.split(' ')
+    return { service, status, health }
+  })
+}
+
+async function logsTail(): Promise<string> {
+  const r = await compose(['logs', '--no-color', '--tail', '40']).catch((e: Error) => ({ stdout: e.message }))
+  return r.stdout
+}
+
+describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this machine', () => {
+  beforeAll(async () => {
+    expect(await pingEngine(dockerHost), `no Docker engine at DOCKER_HOST=${dockerHost}`).toBe(true)
+    env = { ...process.env, DOCKER_HOST: dockerHost, COMPOSE_DOCKER_CLI_BUILD: '0', DOCKER_BUILDKIT: '0', ZIXLY_TAG: 'e2e', COMPOSE_HTTP_TIMEOUT: '300' }
+    for (const v of PORT_VARS) env[`ZIXLY_CI_${v}_PORT`] = String((ports[v] = await freePort()))
+    await exec('bash', [join(root, 'infra/docker/local-images.sh')], { env, maxBuffer: 1 << 24 })
+    ctx = await snapshot()
+    services = await stackServices()
+    mkdirSync(logDir, { recursive: true })
+    const build = await compose(['build', ...services.filter((s) => !s.match(/^(nats|postgres|redis)$/))], 900_000).catch((e: Error & { stdout?: string }) => e)
+    writeFileSync(join(logDir, 'build.log'), 'stdout' in build ? String(build.stdout) : '')
+    if (build instanceof Error) throw new Error(`docker-compose build failed (see .zixly/compose-e2e/build.log): ${build.message.slice(-2000)}`)
+    await compose(['up', '-d', '--no-build', ...services], 300_000)
+  }, 1_200_000)
+
+  afterAll(async () => {
+    if (!ctx) return
+    // Safety net for a failed run; the last test below takes the stack down and checks it.
+    await compose(['down', '-v', '--remove-orphans', '-t', '20']).catch(() => {})
+    rmSync(ctx, { recursive: true, force: true })
+  }, 120_000)
+
+  it('starts every service of the stack and each container becomes healthy', async () => {
+    const all = await eventually(async () => {
+      const s = await states()
+      const bad = s.find((x) => x.status !== 'running' || x.health === 'unhealthy')
+      if (bad) throw new Error(`${bad.service} is ${bad.status}/${bad.health}:\n${await logsTail()}`)
+      return s.length === services.length && s.every((x) => x.health === 'healthy') ? s : undefined
+    }, 180_000, 1_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nstates: ${JSON.stringify(await states())}\n${await logsTail()}`)
+    })
+    expect(all.map((s) => s.service).sort()).toEqual([...services].sort())
+    expect(services).toEqual(expect.arrayContaining(['nats', 'postgres', 'redis', 'ingest', 'orchestrator', 'executor', 'projector', 'notifier', 'trading-api']))
+  }, 200_000)
+
+  it("completes the seed's sweep request sent to ingest in its container", async () => {
+    const ingest = `http://127.0.0.1:${ports.INGEST}`
+    const res = await fetch(`${ingest}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(seed) })
+    expect(res.status, await res.clone().text()).toBe(202)
+    const { job_id } = (await res.json()) as { job_id: string }
+    const job = await eventually(async () => {
+      const r = await fetch(`${ingest}/webhook/jobs/${job_id}`)
+      if (r.status !== 200) return undefined
+      const j = (await r.json()) as { status: string; results_count: number }
+      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined
+    }, 120_000, 500)
+    expect(job.status).toBe('COMPLETED')
+    // fast 10/15/20 × slow 20/25/30 with fast < slow: 8 pairs.
+    expect(job.results_count).toBe(8)
+    // The services are still healthy after doing the work.
+    const after = await states()
+    expect(after.filter((s) => s.health !== 'healthy')).toEqual([])
+  }, 150_000)
+
+  it('takes the whole stack down and leaves nothing running', async () => {
+    await compose(['down', '-v', '--remove-orphans', '-t', '20'])
+    const label = `label=com.docker.compose.project=${project}`
+    expect(await docker(['ps', '-a', '-q', '--filter', label])).toBe('')
+    expect(await docker(['volume', 'ls', '-q', '--filter', label])).toBe('')
+    expect(await docker(['network', 'ls', '-q', '--filter', label])).toBe('')
+    for (const [name, port] of Object.entries(ports)) expect(await answers({ host: '127.0.0.1', port }, 500), `${name} port ${port}`).toBe(false)
+    // Old builds of the service images, once no tag points at them, are removed (not the cached layers).
+    await docker(['image', 'prune', '-f', '--filter', 'until=10m']).catch(() => '')
+  }, 120_000)
+})

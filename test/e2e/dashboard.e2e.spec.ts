@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../support/env.ts'
+import { startStack, type Stack } from '../../web/e2e/backend.ts'
+import { launchBrowser, login, rowHistory, screenshot, sessionCookie, startWebServer, watchRows, type WebServer } from '../../web/e2e/harness.ts'
+
+// Acceptance 1, 3, 4 and 5 of issue 7: the dashboard's production server against the real stack,
+// in Debian's Chromium. Screenshots go to test-results/screenshots (git-ignored).
+
+const SEED = { ticker: 'BTC-USD', fast_range: [10, 20], slow_range: [20, 30], step: 5, strategy_type: 'SMA' }
+
+let stack: Stack
+let web: WebServer
+let browser: Browser
+let admin: { email: string; password: string }
+let viewer: { email: string; password: string }
+let otherTenant: { email: string; password: string }
+let jobId: string
+
+const api = async (path: string, init: RequestInit = {}) =>
+  fetch(`${stack.ingestUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...stack.apiHeaders, ...(init.headers as Record<string, string>) } })
+
+async function newPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, acceptDownloads: true })
+  return ctx.newPage()
+}
+
+beforeAll(async () => {
+  stack = await startStack('dash')
+  ;[web, browser] = await Promise.all([startWebServer(stack.webEnv()), launchBrowser()])
+  admin = await stack.user('local', 'ADMIN')
+  viewer = await stack.user('local', 'VIEWER')
+  otherTenant = await stack.user('tenant-b', 'EDITOR')
+}, 300_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await web?.stop()
+  await stack?.stop()
+}, 60_000)
+
+describe('the dashboard in a real browser', () => {
+  it('triggers the seed sweep from the form and shows its row go QUEUED → RUNNING → COMPLETED without a reload; heat map, equity curve and CSV match the API', async () => {
+    const page = await newPage()
+    await login(page, web.url, admin.email, admin.password)
+
+    // The form checks with the webhook's own schema and names each bad field.
+    await page.goto(`${web.url}/trigger`)
+    await page.getByLabel('from').first().fill('25')
+    await page.getByLabel('Step').fill('x')
+    await page.getByRole('button', { name: 'Start sweep' }).click()
+    await page.waitForSelector('[data-field-error="fast_range"]')
+    await page.waitForSelector('[data-field-error="step"]')
+    await screenshot(page, 'trigger-form-errors')
+
+    stack.gates.prepare.close()
+    stack.gates.run.close()
+    await page.getByLabel('from').first().fill('10')
+    await page.getByLabel('Step').fill('5')
+    await Promise.all([page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/), page.getByRole('button', { name: 'Start sweep' }).click()])
+    jobId = new URL(page.url()).pathname.split('/').pop()!
+
+    // To the list by a link (no reload), then watch the row change as the executor is let through.
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click()
+    await page.waitForSelector(`tr[data-job-id="${jobId}"]`)
+    await watchRows(page)
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true))
+    await page.waitForSelector(`tr[data-job-id="${jobId}"][data-status="QUEUED"]`)
+    stack.gates.prepare.open()
+    await page.waitForSelector(`tr[data-job-id="${jobId}"][data-status="RUNNING"]`, { timeout: 15_000 })
+    stack.gates.run.open()
+    await page.waitForSelector(`tr[data-job-id="${jobId}"][data-status="COMPLETED"]`, { timeout: 30_000 })
+    expect((await rowHistory(page, jobId)).map((s) => s.status)).toEqual(['QUEUED', 'RUNNING', 'COMPLETED'])
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
+    expect(await page.locator(`tr[data-job-id="${jobId}"]`).count()).toBe(1)
+    await screenshot(page, 'jobs')
+
+    await page.locator(`tr[data-job-id="${jobId}"] a`).first().click()
+    await page.waitForSelector('[data-testid="heatmap"][data-ready="true"]', { timeout: 30_000 })
+    expect(await page.getByTestId('heatmap').getAttribute('data-cells')).toBe('8')
+    expect(await page.locator('[data-testid="heatmap"] svg path[fill]').count()).toBeGreaterThanOrEqual(8)
+    await page.getByTestId('heatmap').hover()
+    await eventually(async () => ((await page.getByTestId('heatmap-readout').textContent())?.includes('slow') ? true : undefined), 5000)
+    await page.waitForSelector('[data-testid="equity"][data-ready="true"]')
+    await page.getByRole('radio', { name: 'Sharpe' }).check()
+    await screenshot(page, 'job-detail')
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv-link').click()])
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/)
+    const header = csv[0]!.split(',')
+    const rows = csv.slice(1).map((l) => l.split(','))
+    expect(rows).toHaveLength(8)
+    const results = (await (await api(`/webhook/jobs/${jobId}/results?limit=100`)).json()) as {
+      results: Array<{ fast_period: number; slow_period: number; score: number }>
+    }
+    const byPair = new Map(results.results.map((r) => [`${r.fast_period}/${r.slow_period}`, r.score]))
+    const col = (n: string) => header.indexOf(n)
+    for (const r of rows) expect(Number(r[col('score')])).toBe(byPair.get(`${r[col('fast_period')]}/${r[col('slow_period')]}`))
+
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.goto(`${web.url}/jobs`)
+    await screenshot(page, 'jobs-phone')
+    await page.context().close()
+  })
+
+  it('shows a VIEWER no trigger, cancel or retry control, and a forged POST from that session gets 403', async () => {
+    const page = await newPage()
+    await login(page, web.url, viewer.email, viewer.password)
+    await page.goto(`${web.url}/jobs`)
+    await page.waitForSelector(`tr[data-job-id="${jobId}"]`)
+    expect(await page.locator('input[name="ids"]').count()).toBe(0)
+    expect(await page.getByRole('button', { name: /cancel|retry/i }).count()).toBe(0)
+    expect(await page.getByRole('link', { name: 'New sweep' }).count()).toBe(0)
+    await page.goto(`${web.url}/jobs/${jobId}`)
+    await page.waitForSelector('[data-testid="job-status"]')
+    expect(await page.getByRole('button', { name: /cancel|retry/i }).count()).toBe(0)
+    expect((await page.goto(`${web.url}/trigger`))!.status()).toBe(403)
+
+    const cookie = `zixly_session=${await sessionCookie(page.context())}`
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: web.url, cookie }
+    const forged = await Promise.all([
+      fetch(`${web.url}/jobs?/retry`, { method: 'POST', headers: form, body: `ids=${jobId}`, redirect: 'manual' }),
+      fetch(`${web.url}/jobs?/cancel`, { method: 'POST', headers: form, body: `ids=${jobId}`, redirect: 'manual' }),
+      fetch(`${web.url}/trigger`, { method: 'POST', headers: form, body: 'ticker=BTC-USD&fast_from=10&fast_to=20&slow_from=20&slow_to=30&step=5', redirect: 'manual' }),
+      fetch(`${stack.ingestUrl}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(SEED) }),
+      fetch(`${stack.ingestUrl}/api/jobs/${jobId}/retry`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: '{}' }),
+    ])
+    expect(forged.map((r) => r.status)).toEqual([403, 403, 403, 403, 403])
+    await page.context().close()
+  })
+
+  it("shows tenant B none of tenant A's jobs: not in the list, the detail, the CSV or the stream", async () => {
+    const page = await newPage()
+    await login(page, web.url, otherTenant.email, otherTenant.password)
+    await page.goto(`${web.url}/jobs`)
+    await page.waitForSelector('table[aria-label="Jobs"]')
+    // A second listener on the same endpoint records every job id the stream sends to this session.
+    await page.evaluate(() => {
+      const w = window as unknown as { __streamed: string[] }
+      w.__streamed = []
+      new EventSource('/api/stream').addEventListener('jobs', (e) => {
+        for (const j of (JSON.parse((e as MessageEvent<string>).data) as { jobs: Array<{ job_id: string }> }).jobs) w.__streamed.push(j.job_id)
+      })
+    })
+    expect(await page.locator(`tr[data-job-id="${jobId}"]`).count()).toBe(0)
+    expect((await page.goto(`${web.url}/jobs/${jobId}`))!.status()).toBe(404)
+    const cookie = `zixly_session=${await sessionCookie(page.context())}`
+    expect((await fetch(`${web.url}/jobs/${jobId}/results.csv`, { headers: { cookie } })).status).toBe(404)
+    expect((await fetch(`${stack.ingestUrl}/webhook/jobs/${jobId}/results`, { headers: { cookie } })).status).toBe(404)
+
+    // Back on the list with its stream: tenant A runs a job, tenant B runs one; B's stream carries only B's.
+    await page.goto(`${web.url}/jobs`)
+    await page.evaluate(() => {
+      const w = window as unknown as { __streamed: string[] }
+      w.__streamed = []
+      new EventSource('/api/stream').addEventListener('jobs', (e) => {
+        for (const j of (JSON.parse((e as MessageEvent<string>).data) as { jobs: Array<{ job_id: string }> }).jobs) w.__streamed.push(j.job_id)
+      })
+    })
+    await new Promise((r) => setTimeout(r, 500))
+    const a = (await (await api('/webhook/trading-sweep', { method: 'POST', body: JSON.stringify(SEED) })).json()) as { job_id: string }
+    const b = (await (
+      await fetch(`${stack.ingestUrl}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(SEED) })
+    ).json()) as { job_id: string }
+    await page.waitForSelector(`tr[data-job-id="${b.job_id}"][data-status="COMPLETED"]`, { timeout: 30_000 })
+    await eventually(async () => {
+      const r = (await (await api(`/webhook/jobs/${a.job_id}`)).json()) as { status: string }
+      return r.status === 'COMPLETED' ? true : undefined
+    }, 30_000)
+    await new Promise((r) => setTimeout(r, 1000))
+    const streamed = await page.evaluate(() => (window as unknown as { __streamed: string[] }).__streamed)
+    expect(streamed).toContain(b.job_id)
+    expect(streamed).not.toContain(a.job_id)
+    expect(streamed).not.toContain(jobId)
+    expect(await page.locator('tr[data-job-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job-id')))).toEqual([b.job_id])
+    await page.context().close()
+  })
+
+  it('shows the operations pages: per-tenant stats with charts, dispatch control and dead letters', async () => {
+    const page = await newPage()
+    await login(page, web.url, admin.email, admin.password)
+    await page.goto(`${web.url}/ops`)
+    await page.waitForSelector('[data-testid="tenant-stats"]')
+    await page.waitForSelector('[data-testid="chart-throughput"][data-ready="true"]')
+    await page.getByRole('button', { name: 'Pause dispatch' }).click()
+    await page.waitForSelector('[data-testid="dispatch-state"] >> text=paused')
+    await screenshot(page, 'stats')
+    await page.getByRole('button', { name: 'Resume dispatch' }).click()
+    await page.waitForSelector('[data-testid="dispatch-state"] >> text=running')
+    await page.goto(`${web.url}/ops/dead-letters`)
+    await page.waitForSelector('[data-testid="dead-letters"]')
+    await screenshot(page, 'dead-letters')
+    await page.goto(`${web.url}/jobs/${jobId}/replay`)
+    await page.waitForSelector('[data-testid="replay-state"]')
+    await page.getByRole('button', { name: 'First event' }).click()
+    expect(await page.getByTestId('replay-state').textContent()).toContain('SweepRequested')
+    await screenshot(page, 'replay')
+    await page.context().close()
+  })
+})

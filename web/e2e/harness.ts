@@ -1,0 +1,143 @@
+// Helpers for the dashboard's end-to-end tests (test/e2e/dashboard*.e2e.spec.ts) and its benchmark:
+// Debian's Chromium driven by playwright-core, and the dashboard's production server as a child process.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+// @ts-expect-error -- plain ESM script without types
+import { ensureBuild, webDir } from '../scripts/build.mjs'
+
+export const CHROMIUM = '/usr/bin/chromium'
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export const SCREENSHOTS = join(webDir as string, '..', 'test-results', 'screenshots')
+
+/** Installs Debian's Chromium when it is missing (CI runs on a fresh machine). */
+export function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return
+  const apt = (args: string[]) =>
+    spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 })
+  apt(['update'])
+  const r = apt(['install', '-y', '--no-install-recommends', 'chromium'])
+  if (r.status !== 0 || !existsSync(CHROMIUM)) throw new Error('cannot install chromium (apt-get install -y chromium)')
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  ensureChromium()
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address()
+      const port = typeof a === 'object' && a ? a.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export interface WebServer {
+  readonly url: string
+  readonly port: number
+  output(): string
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
+
+/** Builds the dashboard if its sources changed, then runs `node --import tsx build` with `env` until /health answers. */
+export async function startWebServer(env: Record<string, string>, port?: number): Promise<WebServer> {
+  ;(ensureBuild as (o: { log: (l: string) => void }) => boolean)({ log: () => {} })
+  const p = port ?? (await freePort())
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(webDir as string, 'build', 'index.js')], {
+    cwd: webDir as string,
+    env: { ...process.env, ...env, PORT: String(p), HOST: '127.0.0.1', ORIGIN: `http://localhost:${p}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  proc.stdout?.on('data', (c: Buffer) => (out += c.toString()))
+  proc.stderr?.on('data', (c: Buffer) => (out += c.toString()))
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
+  const url = `http://localhost:${p}`
+  const until = Date.now() + 60_000
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the dashboard exited before it answered:\n${out}`)
+    try {
+      if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) })).ok) break
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > until) {
+      proc.kill('SIGKILL')
+      throw new Error(`the dashboard did not answer within 60 s:\n${out}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    port: p,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return
+      proc.kill(signal)
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(t)
+    },
+  }
+}
+
+/** Signs in through the dashboard's own login form. */
+export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()])
+}
+
+/** A saved screenshot of the whole page under test-results/screenshots (git-ignored). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  const path = join(SCREENSHOTS, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  return path
+}
+
+/** The session cookie the browser holds for the dashboard (to forge requests with it). */
+export async function sessionCookie(ctx: BrowserContext): Promise<string> {
+  const c = (await ctx.cookies()).find((k) => k.name === 'zixly_session')
+  if (!c) throw new Error('no zixly_session cookie in the browser')
+  return c.value
+}
+
+/**
+ * Records, inside the page, every status a job's row showed (in order) and when, so a test can
+ * check transitions that last only a moment without polling.
+ */
+export async function watchRows(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __rows: Record<string, Array<{ status: string; at: number }>> }
+    w.__rows = {}
+    const note = (el: Element) => {
+      const id = el.getAttribute('data-job-id')
+      const status = el.getAttribute('data-status')
+      if (!id || !status) return
+      const seen = (w.__rows[id] ??= [])
+      if (seen.at(-1)?.status !== status) seen.push({ status, at: performance.timeOrigin + performance.now() })
+    }
+    document.querySelectorAll('tr[data-job-id]').forEach(note)
+    new MutationObserver((muts) => {
+      for (const m of muts) {
+        if (m.type === 'attributes' && m.target instanceof Element) note(m.target)
+        for (const n of m.addedNodes)
+          if (n instanceof Element) (n.matches('tr[data-job-id]') ? [n] : [...n.querySelectorAll('tr[data-job-id]')]).forEach(note)
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] })
+  })
+}
+
+export async function rowHistory(page: Page, jobId: string): Promise<Array<{ status: string; at: number }>> {
+  return page.evaluate((id) => (window as unknown as { __rows: Record<string, Array<{ status: string; at: number }>> }).__rows[id] ?? [], jobId)
+}
