@@ -88,7 +88,13 @@ const PATHS = [
   '/api/auth/me', '/webhook/sweep-callback', '/health', '/ready', '/metrics', '/openapi.json', '/', '/webhook', '/webhook/jobs/',
 ]
 /** Percent-encoded (lone surrogates made well-formed first: a URL cannot carry them). */
-const enc = (s: string) => encodeURIComponent(s.toWellFormed())
+const enc = (s: string) => {
+  try {
+    return encodeURIComponent(s)
+  } catch {
+    return encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '\uFFFD'))
+  }
+}
 
 function path(): string {
   let p = pick(PATHS).replace(':id', rand() < 0.3 ? '4f0c3c7e-1111-4111-8111-111111111111' : enc(pick(NASTY_STRINGS).slice(0, 300)))

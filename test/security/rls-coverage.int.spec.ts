@@ -5,13 +5,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { isolatedEnv, type TestEnv } from '../support/env.ts'
 
 let env: TestEnv
-
-/**
- * Tenant tables another migration created without protection, waiting for their owner's follow-up
- * migration (030_notifications.sql: the notifier's tables, which only the notifier reads, as the
- * owner). Nothing else may join this list; remove a table once it is protected.
- */
-const PENDING = ['notification_channels', 'notification_deliveries']
 beforeAll(async () => {
   env = await isolatedEnv('rlscover')
 })
@@ -29,8 +22,5 @@ it('every tenant table of the schema has forced row-level security and a policy'
   )
   expect(r.rows.map((t) => t.table)).toEqual(expect.arrayContaining(['pipeline_jobs', 'trading_sweep_results', 'job_events', 'users', 'api_keys']))
   const unprotected = r.rows.filter((t) => !t.enabled || !t.forced || t.policies === 0).map((t) => t.table)
-  expect(
-    unprotected.filter((t) => !PENDING.includes(t)),
-    'tenant tables without forced RLS: end their migration with SELECT zixly_protect_tenant_table(...)',
-  ).toEqual([])
+  expect(unprotected, 'tenant tables without forced RLS: end their migration with SELECT zixly_protect_tenant_table(...)').toEqual([])
 })
