@@ -284,17 +284,17 @@ function parseAny(input: unknown): LogEvent {
 }
 
 /**
- * Parses any stored version of a job's event into the current one. An event that belongs to no job
- * (dispatch control, an unattributable dead letter) is an `InvalidEventError` here: readers of job
- * events skip it; readers of the whole log use `parseLogEvent`.
+ * Parses any stored version of any event of the log into the current one: a job's events
+ * (`isSweepEvent`) and the events that belong to no job (dispatch control, unattributable dead
+ * letters). Readers ignore the types they do not handle.
  */
-export function parseEvent(input: unknown): SweepEvent {
+export function parseEvent(input: unknown): LogEvent {
+  return parseAny(input)
+}
+
+/** Parses an event read from a job's subject; anything that is not a job event is an error. */
+export function parseSweepEvent(input: unknown): SweepEvent {
   const e = parseAny(input)
   if (!isSweepEvent(e)) throw new InvalidEventError(`${e.type} is not a job event`)
   return e
-}
-
-/** Parses any stored version of any event of the log (job events and control events). */
-export function parseLogEvent(input: unknown): LogEvent {
-  return parseAny(input)
 }

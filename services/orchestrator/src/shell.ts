@@ -1,4 +1,4 @@
-import { isSweepEvent, KV_KEYS, parseLogEvent, type LogEvent, type Names } from '@zixly/contracts'
+import { isSweepEvent, KV_KEYS, parseEvent, type LogEvent, type Names } from '@zixly/contracts'
 import { appendMessage, ConcurrencyError, describe, type Logger, type Metrics, type NatsConnection } from '@zixly/platform'
 import type { JsMsg } from 'nats'
 import { watchMaxDeliveries } from './advisories.ts'
@@ -113,7 +113,7 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
   async function handle(m: JsMsg): Promise<void> {
     let event: LogEvent
     try {
-      event = parseLogEvent(m.json())
+      event = parseEvent(m.json())
     } catch (err) {
       logger.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
       checkpoint = m.seq

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { KV_KEYS, parseEvent, SweepParams, type SweepEvent } from '@zixly/contracts'
+import { KV_KEYS, parseSweepEvent, SweepParams, type SweepEvent } from '@zixly/contracts'
 import { appendMessage, ensureJetStream, lastOnSubject, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { startOrchestrator } from '../src/index.ts'
@@ -48,7 +48,7 @@ const failedAttempt = (jobId: string) => (attempt: number): SweepEvent => ({
 
 async function history(jobId: string): Promise<SweepEvent[]> {
   const msgs = await readSubject(js(), await env.nc.jetstreamManager(), env.names.eventsStream, subject(jobId))
-  return msgs.map((m) => parseEvent(m.data))
+  return msgs.map((m) => parseSweepEvent(m.data))
 }
 const typesOf = async (jobId: string) => (await history(jobId)).map((e) => e.type)
 const commandCount = async () => (await (await env.nc.jetstreamManager()).streams.info(env.names.commandsStream)).state.messages
