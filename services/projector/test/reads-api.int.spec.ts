@@ -47,6 +47,10 @@ describe('read routes', () => {
     const s = (await (await get('/api/stats')).json()) as { total: number; windows: Record<string, unknown> }
     expect(s.total).toBe(3)
     expect(Object.keys(s.windows)).toEqual(['1h', '24h', '7d'])
+    const ch = (await (await get('/api/jobs/changes?since=0&limit=2')).json()) as { jobs: unknown[]; more: boolean; checkpoint: number }
+    expect(ch).toMatchObject({ more: true })
+    expect(ch.jobs).toHaveLength(2)
+    expect((await get('/api/jobs/changes')).status).toBe(400)
   })
 
   it('GET /webhook/jobs/:id/results.csv streams the results as a CSV attachment', async () => {

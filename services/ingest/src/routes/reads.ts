@@ -24,6 +24,13 @@ export function readRoutes(app: FastifyInstance, deps: IngestDeps) {
 
   app.get('/api/jobs', read, async (req) => deps.readModel.listJobs(deps.tenantOf(req), parse(JobsQuery, req.query, 'jobs query')))
 
+  // SSE resume: the tenant's jobs whose read model changed after checkpoint `since` (a change notice's).
+  const Changes = z.object({ since: z.coerce.number().int().min(0), limit: z.coerce.number().int().min(1).max(5000).default(500) })
+  app.get('/api/jobs/changes', read, async (req) => {
+    const q = parse(Changes, req.query, 'changes query')
+    return deps.readModel.changedSince(deps.tenantOf(req), q.since, q.limit)
+  })
+
   app.get('/api/jobs/counts', read, async (req) => deps.readModel.countJobs(deps.tenantOf(req), parse(JobCountsQuery, req.query, 'counts query')))
 
   app.get('/api/jobs/:id/timeline', read, async (req) => {
