@@ -16,7 +16,7 @@ export const NotifierConfig = BaseConfig.extend({
   NOTIFY_EMAIL_FROM: z.string().default('Zixly <zixly@localhost>'),
   /** Signed callbacks to a request's callback_url (every tenant; a table row named "callback" can turn it off). */
   NOTIFY_CALLBACKS: flag.default(true),
-  /** The default tenant's webhook signing secret, until @zixly/auth's tenant store is wired in. */
+  /** The default tenant's signing secret when tenant_settings holds none for it. */
   SIGNING_SECRET: z.string().min(16).optional(),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).default(2000),

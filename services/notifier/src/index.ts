@@ -2,7 +2,6 @@ export { startNotifier, logChannel, jobParams, type Channel, type NotifierDeps }
 export { deliverOutcome, type DeliverDeps } from './deliver.ts'
 export { makeDeliveryStore, type DeliveryStore, type DeliveryKey } from './store.ts'
 export { makeSender, DeliveryError, type Mailer, type Send, type SenderDeps } from './senders.ts'
-export { signCallback } from './signature.ts'
 export { outcomeOf, callbackBody, type Outcome, type TerminalEvent } from './outcome.ts'
 export { emailMessage, slackMessage, headline, type Links } from './render.ts'
 export { channelsFor, IMPLICIT_CALLBACK } from './channels.ts'

@@ -10,6 +10,7 @@ import {
   runMain,
   startHealthServer,
 } from '@zixly/platform'
+import { makeAuthStore } from '@zixly/auth'
 import nodemailer from 'nodemailer'
 import { envChannels, NotifierConfig } from './config.ts'
 import { makeSender } from './senders.ts'
@@ -34,6 +35,7 @@ runMain('notifier', async () => {
       })
     : null
   const defaults = envChannels(config)
+  const auth = makeAuthStore(pool)
   const dashboard = config.DASHBOARD_URL.replace(/\/+$/, '')
   const notifier = await startNotifier({
     nc,
@@ -45,8 +47,11 @@ runMain('notifier', async () => {
       send: makeSender({
         mailer,
         emailFrom: config.NOTIFY_EMAIL_FROM,
+        // The tenant's own secret (tenant_settings, as ingest verifies with); SIGNING_SECRET only
+        // stands in for the default tenant when it has none.
         signingSecretOf: async (tenantId) =>
-          tenantId === config.DEFAULT_TENANT_ID ? (config.SIGNING_SECRET ?? null) : null,
+          (await auth.settings(tenantId))?.signingSecret ??
+          (tenantId === config.DEFAULT_TENANT_ID ? (config.SIGNING_SECRET ?? null) : null),
         links: { job: (id) => `${dashboard}/jobs/${id}` },
         now: () => new Date(),
         timeoutMs: config.NOTIFY_TIMEOUT_MS,

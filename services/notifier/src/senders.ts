@@ -1,9 +1,9 @@
 import type { NotificationChannel } from '@zixly/contracts'
+import { signWebhook } from '@zixly/auth'
 import { describe, sha256, ZixlyError } from '@zixly/platform'
 import { CALLBACK_HEADERS } from '@zixly/contracts'
 import { callbackBody, type Outcome } from './outcome.ts'
 import { emailMessage, slackMessage, type Links } from './render.ts'
-import { signCallback } from './signature.ts'
 
 /** A delivery attempt failed; `retryable` says whether another attempt may succeed. */
 export class DeliveryError extends ZixlyError {
@@ -89,7 +89,7 @@ export function makeSender(deps: SenderDeps): Send {
           url,
           body,
           {
-            [CALLBACK_HEADERS.signature]: signCallback(secret, body, Math.floor(deps.now().getTime() / 1000)),
+            [CALLBACK_HEADERS.signature]: signWebhook(secret, body, Math.floor(deps.now().getTime() / 1000)),
             [CALLBACK_HEADERS.event]: `sweep.${o.status.toLowerCase()}`,
             [CALLBACK_HEADERS.eventId]: o.event.id,
             [CALLBACK_HEADERS.jobId]: o.jobId,

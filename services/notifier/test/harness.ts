@@ -1,7 +1,7 @@
 import type { NotificationChannel, SweepEvent, SweepParams } from '@zixly/contracts'
 import { appendMessage, createLogger, createMetrics } from '@zixly/platform'
 import nodemailer from 'nodemailer'
-import { createHmac } from 'node:crypto'
+import { checkSignature } from '@zixly/auth'
 import type { TestEnv } from '../../../test/support/env.ts'
 import type { DeliverDeps } from '../src/deliver.ts'
 import type { TerminalEvent } from '../src/outcome.ts'
@@ -95,11 +95,14 @@ export async function notifierHarness(
   }
 }
 
-/** Whether a callback's X-Zixly-Signature is valid for its raw body under `secret`. */
+/** Whether a callback's X-Zixly-Signature is what ingest accepts on an incoming webhook (same check). */
 export function signatureValid(header: string | string[] | undefined, body: string, secret: string): boolean {
-  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(header))
-  if (!m) return false
-  return createHmac('sha256', secret).update(`${m[1]}.${body}`).digest('hex') === m[2]
+  return checkSignature({
+    header: typeof header === 'string' ? header : undefined,
+    rawBody: body,
+    secret,
+    nowSeconds: Math.floor(Date.now() / 1000),
+  }).ok
 }
 
 /** Appends a job's SweepRequested and then its terminal event, as the pipeline would. */

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { OutcomeCallback, type NotificationChannel } from '@zixly/contracts'
-import { createHmac } from 'node:crypto'
 import { callbackBody, outcomeOf } from '../src/outcome.ts'
 import { emailMessage, slackMessage } from '../src/render.ts'
 import { channelsFor, IMPLICIT_CALLBACK } from '../src/channels.ts'
 import { afterAttempt, backoffMs } from '../src/retry.ts'
-import { signCallback } from '../src/signature.ts'
 import { best, cancelled, completed, failed, JOB_ID, params } from './fixtures.ts'
 
 const links = { job: (id: string) => `https://dash.example/jobs/${id}` }
@@ -79,12 +77,6 @@ describe('messages about a job outcome', () => {
       best: null,
       reason: 'cancelled by ops@acme.test',
     })
-  })
-
-  it('signs a callback as incoming webhooks are signed: t=<unix>,v1=HMAC-SHA256("t.body")', () => {
-    const header = signCallback('a-secret-of-sixteen+', '{"a":1}', 1_700_000_000)
-    const expected = createHmac('sha256', 'a-secret-of-sixteen+').update('1700000000.{"a":1}').digest('hex')
-    expect(header).toBe(`t=1700000000,v1=${expected}`)
   })
 })
 
