@@ -49,6 +49,9 @@ if (busy.length > 0) fail(`ports already in use: ${busy.join(', ')}. Is Zixly al
 
 const setup = spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/setup.ts')], { cwd: root, env, stdio: 'inherit' })
 if (setup.status !== 0) fail('setup failed (see the line above)')
+// First run only: the local tenant, its admin and an API key, into .zixly/credentials.json.
+const bootstrap = spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/bootstrap.ts')], { cwd: root, env, stdio: 'inherit' })
+if (bootstrap.status !== 0) fail('bootstrap failed (see the line above)')
 
 mkdirSync(logDir, { recursive: true })
 const children = new Map()
@@ -119,16 +122,23 @@ if (sick.length > 0) {
 const creds = join(root, '.zixly', 'credentials.json')
 const credentials = existsSync(creds) ? JSON.parse(readFileSync(creds, 'utf8')) : null
 const auth = credentials?.api_key ? ` -H 'X-API-Key: ${credentials.api_key}'` : ''
+const sweep = '{"ticker":"BTC-USD","fast_range":[10,20],"slow_range":[20,30],"step":5,"strategy_type":"SMA"}'
+// The local tenant signs its webhooks: the curl computes X-Zixly-Signature (HMAC-SHA256 of "t.body") with openssl.
+const trigger = credentials?.signing_secret
+  ? `BODY='${sweep}'; T=$(date +%s)
+    curl -X POST http://localhost:${INGEST}/webhook/trading-sweep -H 'Content-Type: application/json'${auth} \\
+      -H "X-Zixly-Signature: t=$T,v1=$(printf '%s' "$T.$BODY" | openssl dgst -sha256 -hmac '${credentials.signing_secret}' | sed 's/^.* //')" -d "$BODY"`
+  : `curl -X POST http://localhost:${INGEST}/webhook/trading-sweep -H 'Content-Type: application/json'${auth} \\
+      -d '${sweep}'`
 console.log(`
 [zixly] all ${services.length} services are up in ${((Date.now() - t0) / 1000).toFixed(1)} s
 
   Trigger a sweep:
-    curl -X POST http://localhost:${INGEST}/webhook/trading-sweep -H 'Content-Type: application/json'${auth} \\
-      -d '{"ticker":"BTC-USD","fast_range":[10,20],"slow_range":[20,30],"step":5,"strategy_type":"SMA"}'
-  Follow it:     curl http://localhost:${INGEST}/webhook/jobs/<job_id>
-  Results:       curl 'http://localhost:${INGEST}/webhook/jobs/<job_id>/results?limit=20&offset=0'
+    ${trigger}
+  Follow it:     curl${auth} http://localhost:${INGEST}/webhook/jobs/<job_id>
+  Results:       curl${auth} 'http://localhost:${INGEST}/webhook/jobs/<job_id>/results?limit=20&offset=0'
   API docs:      http://localhost:${INGEST}/openapi.json
-  Dashboard:     ${services.some((s) => s.name === 'web') ? `http://localhost:${WEB}` : '(not built yet)'}
+  Dashboard:     ${services.some((s) => s.name === 'web') ? `http://localhost:${WEB}` : '(not built yet)'}${credentials ? `  (log in as ${credentials.admin_email} / ${credentials.admin_password})` : ''}
   Trading API:   ${services.some((s) => s.name === 'trading-api') ? `http://localhost:${TRADING_API}/health` : '(not built yet)'}
   Metrics:       http://localhost:${INGEST}/metrics (and /metrics on ports 3011-3014)
   Logs:          ${logDir}/<service>.log${credentials ? `\n  Credentials:   ${creds}` : ''}
