@@ -110,7 +110,7 @@ function headers(good: string): Record<string, string> {
   const h: Record<string, string> = {}
   const r = rand()
   if (r < 0.8) h['x-api-key'] = good
-  else if (r < 0.85) h['x-api-key'] = pick(NASTY_STRINGS).slice(0, 200).replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, '?')
+  else if (r < 0.85) h['x-api-key'] = pick(NASTY_STRINGS).slice(0, 200).replace(/[^\x20-\x7e]/g, '?')
   else if (r < 0.9) h.authorization = pick(['Bearer ', 'Bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'Basic Og==', `Bearer ${good}x`])
   else if (r < 0.95) h.cookie = pick(['zixly_session=', `zixly_session=${'A'.repeat(43)}`, 'zixly_session=../../x', 'a=b; zixly_session="x"'])
   if (rand() < 0.9) h['content-type'] = rand() < 0.85 ? 'application/json' : pick(['text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/jsonx', '*/*'])

@@ -51,7 +51,7 @@ export function awsSecrets(opts: { secretId: string; region?: string; client?: S
     let command: { input: { SecretId?: string | undefined } } = { input: { SecretId: opts.secretId } }
     if (!client) {
       const sdk = await import('@aws-sdk/client-secrets-manager')
-      client = new sdk.SecretsManagerClient(opts.region ? { region: opts.region } : {}) as unknown as SecretsManagerLike
+      client = new sdk.SecretsManagerClient(opts.region ? { region: opts.region } : {})
       command = new sdk.GetSecretValueCommand({ SecretId: opts.secretId })
     }
     const out = await client.send(command)
