@@ -6,7 +6,7 @@
 //                                          EXECUTOR_CONCURRENCY=16 BQ_WORKERS=1 BQ_CONCURRENCY=16
 import { startBullmq } from '../baseline/target.ts'
 import { envInt, note, writeResults } from '../lib/output.ts'
-import { rssSampler, treeRssMb } from '../lib/rss.ts'
+import { cpuMeter, rssSampler, treeRssMb } from '../lib/rss.ts'
 import { median, spreadPct } from '../lib/stats.ts'
 import { printTable } from '../lib/table.ts'
 import { compareResults } from './check.ts'
@@ -35,6 +35,8 @@ interface SideRun {
   max_ms: number
   rss_idle_mb: Record<string, number>
   rss_peak_mb: Record<string, number>
+  /** CPU seconds each process used during the burst. */
+  cpu_s: Record<string, number>
 }
 
 async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows: Map<string, ResultRow[]>; security?: unknown }> {
@@ -42,8 +44,11 @@ async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows:
   try {
     const rss_idle_mb = Object.fromEntries(target.processes.map((p) => [p.name, Number((treeRssMb(p.pid) ?? 0).toFixed(1))]))
     const sampler = rssSampler(target.processes)
+    const cpu = cpuMeter(target.processes)
     const sat = await saturate(target, bodies, { inflight: INFLIGHT, timeoutMs: envInt('TIMEOUT_SECONDS', 900) * 1000 })
     const rss_peak_mb = sampler.stop()
+    const cpu_s = cpu.stop()
+    note(`  ${target.name}: CPU seconds during the burst ${JSON.stringify(cpu_s)}`)
     note(`  ${target.name}: ${sat.jobs_per_s.toFixed(0)} jobs/s (${sat.seconds.toFixed(1)} s; 202s at ${sat.accepted_per_s.toFixed(0)}/s)`)
     const rate = sat.jobs_per_s / 2
     const pacedBodies = smallSweeps(Math.max(50, Math.min(JOBS, Math.round(rate * PACED_SECONDS))), 10)
@@ -62,6 +67,7 @@ async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows:
         max_ms: half.max_ms,
         rss_idle_mb,
         rss_peak_mb,
+        cpu_s,
       },
       ids: sat.ids,
       rows,
@@ -72,20 +78,23 @@ async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows:
   }
 }
 
+// SIDES=zixly runs one side only (for profiling); the comparison needs both.
+const SIDES = (process.env.SIDES ?? 'zixly,bullmq').split(',') as Side[]
 const runs: Array<{ run: number; zixly: SideRun; bullmq: SideRun; check: ReturnType<typeof compareResults>; security: unknown }> = []
 for (let run = 1; run <= RUNS; run++) {
-  const order: Side[] = run % 2 === 1 ? ['bullmq', 'zixly'] : ['zixly', 'bullmq']
+  const order = ((run % 2 === 1 ? ['bullmq', 'zixly'] : ['zixly', 'bullmq']) as Side[]).filter((s) => SIDES.includes(s))
   const got: Partial<Record<Side, Awaited<ReturnType<typeof runSide>>>> = {}
   for (const side of order) {
     note(`run ${run}/${RUNS}: ${side}, ${JOBS} jobs`)
     got[side] = await runSide(side)
   }
+  if (!got.zixly || !got.bullmq) process.exit(0)
   const check = compareResults({ ids: got.zixly!.ids, rows: got.zixly!.rows }, { ids: got.bullmq!.ids, rows: got.bullmq!.rows })
   note(`  results: ${check.jobs} jobs, ${check.rows} rows compared, ${check.mismatches} differences`)
   runs.push({ run, zixly: got.zixly!.run, bullmq: got.bullmq!.run, check, security: got.zixly!.security })
 }
 
-const med = (side: Side, k: Exclude<keyof SideRun, 'rss_idle_mb' | 'rss_peak_mb'>) => median(runs.map((r) => r[side][k]))
+const med = (side: Side, k: Exclude<keyof SideRun, 'rss_idle_mb' | 'rss_peak_mb' | 'cpu_s'>) => median(runs.map((r) => r[side][k]))
 const summary = {
   zixly: { jobs_per_s: med('zixly', 'jobs_per_s'), p50_ms: med('zixly', 'p50_ms'), p99_ms: med('zixly', 'p99_ms'), paced_rate_per_s: med('zixly', 'paced_rate_per_s') },
   bullmq: { jobs_per_s: med('bullmq', 'jobs_per_s'), p50_ms: med('bullmq', 'p50_ms'), p99_ms: med('bullmq', 'p99_ms'), paced_rate_per_s: med('bullmq', 'paced_rate_per_s') },

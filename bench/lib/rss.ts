@@ -64,3 +64,42 @@ export function rssSampler(procs: ReadonlyArray<{ name: string; pid: number }>, 
     },
   }
 }
+
+/** CPU time (user + system) a process has used so far, in seconds (/proc ticks at 100 Hz). */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // After the name: state(0) ppid(1) … utime(11) stime(12).
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return null
+  }
+}
+
+/** CPU seconds of each named process used between `start()` and `stop()`. */
+export function cpuMeter(procs: ReadonlyArray<{ name: string; pid: number }>) {
+  const at = (p: { pid: number }) => cpuSeconds(p.pid) ?? 0
+  const start = new Map(procs.map((p) => [p.name, at(p)]))
+  return {
+    stop(): Record<string, number> {
+      return Object.fromEntries(procs.map((p) => [p.name, Number((at(p) - (start.get(p.name) ?? 0)).toFixed(2))]))
+    },
+  }
+}
+
+/** The command line of a process ('' when it is gone). */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()
+  } catch {
+    return ''
+  }
+}
+
+/** RSS of a process tree without package-manager wrappers (pnpm / npm run): the service's own memory. */
+export function serviceRssMb(pid: number): number {
+  return [pid, ...descendants(pid)]
+    .filter((p) => !/\b(pnpm|npm)\b/.test(cmdline(p).split(' ').slice(0, 2).join(' ')))
+    .reduce((sum, p) => sum + (rssMb(p) ?? 0), 0)
+}

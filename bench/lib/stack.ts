@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { onInterrupt } from './cleanup.ts'
 import { ROOT } from './output.ts'
 
 /** A service (or any node program of ours) running as its own process. */
@@ -34,7 +35,9 @@ export async function startChild(
   name: string,
   opts: { cwd: string; entry: string; env: Record<string, string>; readyText: string; timeoutMs?: number },
 ): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', opts.entry], {
+  // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits (for finding costs).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, name)}`] : []
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', opts.entry], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,8 +50,16 @@ export async function startChild(
   proc.stdout.on('data', keep)
   proc.stderr.on('data', keep)
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 60_000} ms:\n${out}`)), opts.timeoutMs ?? 60_000)
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return
+    proc.kill('SIGTERM')
+    const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(killer)
+  }
+  const forget = onInterrupt(stop)
+  const readiness = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 120_000} ms:\n${out}`)), opts.timeoutMs ?? 120_000)
     const check = () => {
       if (!ready && out.includes(opts.readyText)) {
         ready = true
@@ -62,17 +73,21 @@ export async function startChild(
       if (!ready) reject(new Error(`${name} exited before it was ready:\n${out}`))
     })
   })
+  try {
+    await readiness
+  } catch (err) {
+    forget()
+    await stop()
+    throw err
+  }
   return {
     name,
     proc,
     pid: proc.pid ?? 0,
     tail: () => out,
     async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return
-      proc.kill('SIGTERM')
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
-      await exited
-      clearTimeout(killer)
+      forget()
+      await stop()
     },
   }
 }

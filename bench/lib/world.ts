@@ -12,6 +12,10 @@ import {
 } from '@zixly/platform'
 import { migrateReadModels } from '@zixly/projector'
 import { randomBytes } from 'node:crypto'
+import { onInterrupt } from './cleanup.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 /** The machine's shared NATS / Postgres / Redis (overridable like every service's own config). */
 export function infraUrls() {
@@ -40,17 +44,30 @@ export interface World {
  * A namespace (own streams and subjects), a migrated Postgres schema and a Redis prefix for one run,
  * so a benchmark never touches another engineer's data and leaves nothing behind.
  */
-export async function createWorld(label: string): Promise<World> {
+export async function createWorld(label: string, opts: { prepare?: boolean } = {}): Promise<World> {
   const id = `${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 10)}_${randomBytes(3).toString('hex')}`
   const namespace = `bench_${id}`
   const schema = `bench_${id}`
   const urls = infraUrls()
   const n = names(namespace)
   const nc = await connectNats(urls.NATS_URL, `bench-${id}`)
-  await ensureJetStream(nc, n)
+  // prepare: false leaves streams and tables to the system under test (a cold start creates them).
+  if (opts.prepare !== false) await ensureJetStream(nc, n)
   const pool = await connectPg(urls.DATABASE_URL, schema, { max: 4, name: `bench-${id}` })
-  await migrateReadModels(pool, schema)
+  if (opts.prepare !== false) await migrateReadModels(pool, schema)
   const redis = await connectRedis(urls.REDIS_URL)
+  // The executor archives every job's results to the object store: give the run a folder of its own.
+  const objects = mkdtempSync(join(tmpdir(), `zixly-bench-${id}-`))
+  const cleanup = async () => {
+    await deleteJetStream(nc, n).catch(() => {})
+    await nc.drain().catch(() => {})
+    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => {})
+    await pool.end().catch(() => {})
+    await deleteKeys(redis, `*${namespace}*`).catch(() => 0)
+    redis.disconnect()
+    rmSync(objects, { recursive: true, force: true })
+  }
+  const forget = onInterrupt(cleanup)
   return {
     id,
     namespace,
@@ -59,14 +76,10 @@ export async function createWorld(label: string): Promise<World> {
     nc,
     pool,
     redis,
-    env: { ...urls, ZIXLY_NAMESPACE: namespace, PG_SCHEMA: schema },
+    env: { ...urls, ZIXLY_NAMESPACE: namespace, PG_SCHEMA: schema, OBJECT_STORE_DIR: objects },
     async cleanup() {
-      await deleteJetStream(nc, n).catch(() => {})
-      await nc.drain().catch(() => {})
-      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => {})
-      await pool.end().catch(() => {})
-      await deleteKeys(redis, `*${namespace}*`)
-      redis.disconnect()
+      forget()
+      await cleanup()
     },
   }
 }
