@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signWebhook } from '@zixly/auth'
 import { answers } from '../../scripts/infra.mjs'
 import { pingEngine } from '../../scripts/docker.mjs'
 import { freePort } from '../support/containers.ts'
@@ -81,9 +82,21 @@ async function states(): Promise<State[]> {
   })
 }
 
+/** The stack's logs, kept in .zixly/compose-e2e/ for a failed run; the last lines for the message. */
 async function logsTail(): Promise<string> {
-  const r = await compose(['logs', '--no-color', '--tail', '40']).catch((e: Error) => ({ stdout: e.message }))
-  return r.stdout
+  const r = await compose(['logs', '--no-color', '--tail', '200']).catch((e: Error) => ({ stdout: e.message }))
+  writeFileSync(join(logDir, `${project}.log`), r.stdout)
+  return `(full logs: .zixly/compose-e2e/${project}.log)\n${r.stdout.split('\n').slice(-60).join('\n')}`
+}
+
+/**
+ * The first-run credentials of a Compose installation, as an operator gets them: scripts/bootstrap.ts
+ * run inside the ingest container (the tenant, its signing secret, an EDITOR API key).
+ */
+async function bootstrapCredentials(): Promise<{ api_key: string; signing_secret: string }> {
+  const file = '/tmp/zixly-credentials.json'
+  const { stdout } = await compose(['exec', '-T', '-e', `ZIXLY_CREDENTIALS_FILE=${file}`, 'ingest', 'sh', '-c', `cd /app && node_modules/.bin/tsx scripts/bootstrap.ts >&2 && cat ${file}`])
+  return JSON.parse(stdout) as { api_key: string; signing_secret: string }
 }
 
 describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this machine', () => {
@@ -98,7 +111,10 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
     const build = await compose(['build', ...services.filter((s) => !s.match(/^(nats|postgres|redis)$/))], 900_000).catch((e: Error & { stdout?: string }) => e)
     writeFileSync(join(logDir, 'build.log'), 'stdout' in build ? String(build.stdout) : '')
     if (build instanceof Error) throw new Error(`docker-compose build failed (see .zixly/compose-e2e/build.log): ${build.message.slice(-2000)}`)
-    await compose(['up', '-d', '--no-build', ...services], 300_000)
+    // `up` waits for the dependencies' health (depends_on: service_healthy); the first test waits for the rest.
+    await compose(['up', '-d', '--no-build', ...services], 400_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nstates: ${JSON.stringify(await states())}\n${await logsTail()}`)
+    })
   }, 1_200_000)
 
   afterAll(async () => {
@@ -114,31 +130,39 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
       const bad = s.find((x) => x.status !== 'running' || x.health === 'unhealthy')
       if (bad) throw new Error(`${bad.service} is ${bad.status}/${bad.health}:\n${await logsTail()}`)
       return s.length === services.length && s.every((x) => x.health === 'healthy') ? s : undefined
-    }, 180_000, 1_000).catch(async (err: Error) => {
+    }, 240_000, 1_000).catch(async (err: Error) => {
       throw new Error(`${err.message}\nstates: ${JSON.stringify(await states())}\n${await logsTail()}`)
     })
     expect(all.map((s) => s.service).sort()).toEqual([...services].sort())
     expect(services).toEqual(expect.arrayContaining(['nats', 'postgres', 'redis', 'ingest', 'orchestrator', 'executor', 'projector', 'notifier', 'trading-api']))
-  }, 200_000)
+  }, 260_000)
 
   it("completes the seed's sweep request sent to ingest in its container", async () => {
     const ingest = `http://127.0.0.1:${ports.INGEST}`
-    const res = await fetch(`${ingest}/webhook/trading-sweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(seed) })
+    const creds = await bootstrapCredentials()
+    const body = JSON.stringify(seed)
+    const res = await fetch(`${ingest}/webhook/trading-sweep`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': creds.api_key, 'x-zixly-signature': signWebhook(creds.signing_secret, body, Math.floor(Date.now() / 1000)) },
+      body,
+    })
     expect(res.status, await res.clone().text()).toBe(202)
     const { job_id } = (await res.json()) as { job_id: string }
     const job = await eventually(async () => {
-      const r = await fetch(`${ingest}/webhook/jobs/${job_id}`)
+      const r = await fetch(`${ingest}/webhook/jobs/${job_id}`, { headers: { 'x-api-key': creds.api_key } })
       if (r.status !== 200) return undefined
       const j = (await r.json()) as { status: string; results_count: number }
       return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined
-    }, 120_000, 500)
+    }, 120_000, 500).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await logsTail()}`)
+    })
     expect(job.status).toBe('COMPLETED')
     // fast 10/15/20 × slow 20/25/30 with fast < slow: 8 pairs.
     expect(job.results_count).toBe(8)
     // The services are still healthy after doing the work.
     const after = await states()
     expect(after.filter((s) => s.health !== 'healthy')).toEqual([])
-  }, 150_000)
+  }, 180_000)
 
   it('takes the whole stack down and leaves nothing running', async () => {
     await compose(['down', '-v', '--remove-orphans', '-t', '20'])

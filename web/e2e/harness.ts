@@ -75,6 +75,8 @@ export async function startWebServer(env: Record<string, string>, port?: number)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
+  // Load the login route's modules once, so the first test does not pay for it.
+  await fetch(`${url}/login`).catch(() => {})
   return {
     url,
     port: p,
@@ -94,7 +96,12 @@ export async function login(page: Page, baseUrl: string, email: string, password
   await page.goto(`${baseUrl}/login`)
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(password)
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()])
+  // The form is enhanced: success is a client-side navigation, so wait for the URL, not a load event.
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.startsWith('/login'), { waitUntil: 'commit' }),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ])
+  await page.waitForSelector('header nav')
 }
 
 /** A saved screenshot of the whole page under test-results/screenshots (git-ignored). */

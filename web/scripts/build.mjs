@@ -2,7 +2,7 @@
 // tests run the production server (`node build`) without rebuilding every time. The server imports
 // `@zixly/*` from source at run time, so only this folder and the contracts the browser bundles count.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -28,9 +28,37 @@ export function isStale() {
   return !existsSync(join(webDir, 'build', 'index.js')) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== sourcesStamp()
 }
 
+const lockDir = join(webDir, '.build-lock')
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/** One build at a time across processes (two test files may start at once): a lock directory. */
+function withLock(fn) {
+  const until = Date.now() + 15 * 60_000
+  for (;;) {
+    try {
+      mkdirSync(lockDir)
+      break
+    } catch {
+      // A lock left by a killed build is older than any real one.
+      if (existsSync(lockDir) && Date.now() - statSync(lockDir).mtimeMs > 10 * 60_000) rmSync(lockDir, { recursive: true, force: true })
+      if (Date.now() > until) throw new Error(`waited too long for ${lockDir}`)
+      sleep(500)
+    }
+  }
+  try {
+    return fn()
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true })
+  }
+}
+
 /** Runs `vite build` when needed; throws with its output when the build fails. */
 export function ensureBuild({ log = console.log } = {}) {
   if (!isStale()) return false
+  return withLock(() => (isStale() ? build(log) : false))
+}
+
+function build(log) {
   const stamp = sourcesStamp()
   log('[web] building the dashboard (vite build)…')
   const r = spawnSync(process.execPath, [join(webDir, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {

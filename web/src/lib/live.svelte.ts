@@ -1,11 +1,12 @@
 // The tab's one live connection: an EventSource on /api/stream, shared by every page. Pages listen
-// for job changes; on `hello` of a fresh connection (or `reload`) they reload their snapshot, which
-// covers whatever happened before the stream was listening.
+// for job changes; on `hello` of a fresh connection (or `reload`) the pages that show live data reload
+// their snapshot, which covers whatever happened before the stream was listening.
 import { goto, invalidate } from '$app/navigation'
 import type { JobSummary } from '@zixly/contracts'
 
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 type JobsListener = (jobs: JobSummary[], at: number) => void
+type ReloadListener = () => void
 
 class Live {
   state = $state<LiveState>('closed')
@@ -13,6 +14,7 @@ class Live {
   checkpoint = $state<number | null>(null)
   #es: EventSource | null = null
   #listeners = new Set<JobsListener>()
+  #reloads = new Set<ReloadListener>()
 
   #retry: ReturnType<typeof setTimeout> | undefined
 
@@ -39,11 +41,11 @@ class Live {
     es.addEventListener('hello', (e) => {
       const hello = JSON.parse((e as MessageEvent<string>).data) as { resumed: boolean; checkpoint: number | null }
       this.checkpoint = hello.checkpoint
-      if (!hello.resumed) void invalidate('app:live')
+      if (!hello.resumed) this.#reload()
     })
     es.addEventListener('reload', (e) => {
       this.#checkpoint(e)
-      void invalidate('app:live')
+      this.#reload()
     })
     es.addEventListener('checkpoint', (e) => this.#checkpoint(e))
     es.addEventListener('jobs', (e) => {
@@ -61,6 +63,17 @@ class Live {
   #checkpoint(e: Event) {
     const id = Number((e as MessageEvent).lastEventId)
     if (Number.isInteger(id) && id > 0) this.checkpoint = id
+  }
+
+  // Only pages that show live data reload (a reload on, say, the trigger form would race its redirect).
+  #reload() {
+    for (const l of this.#reloads) l()
+  }
+
+  /** Calls `fn` when the page should reload its snapshot (fresh stream, or a gap the stream cannot fill). */
+  onReload(fn: ReloadListener = () => void invalidate('app:live')): () => void {
+    this.#reloads.add(fn)
+    return () => this.#reloads.delete(fn)
   }
 
   stop(): void {
