@@ -52,7 +52,25 @@ describe("tenant B reaching tenant A's job", () => {
     expect((await get(`/webhook/jobs/${id}`, b.as('ADMIN'))).statusCode).toBe(404)
   })
 
-  it('by list filter, CSV and every other job route ingest has: never A’s data', async () => {
+  it('by list filter: A’s list shows the job, B’s (filtered by its ticker or id) never does', async () => {
+    expect((await get('/api/jobs?limit=50', a.as('VIEWER'))).body).toContain(jobA)
+    for (const q of ['ticker=BTC-USD', `q=${jobA}`, 'status=COMPLETED', '']) {
+      const res = await get(`/api/jobs?${q}`, b.as('ADMIN'))
+      expect(res.statusCode).toBe(200)
+      expect(res.body).not.toContain(jobA)
+    }
+  })
+
+  it('by CSV: A downloads its rows, B gets 404', async () => {
+    const mine = await get(`/webhook/jobs/${jobA}/results.csv`, a.as('VIEWER'))
+    expect(mine.statusCode).toBe(200)
+    expect(mine.body.trim().split('\n')).toHaveLength(2)
+    const theirs = await get(`/webhook/jobs/${jobA}/results.csv`, b.as('ADMIN'))
+    expect(theirs.statusCode).toBe(404)
+    expect(theirs.body).not.toContain('fast_period')
+  })
+
+  it('by every other job route ingest has (timeline, counts, stats, changes, …): never A’s data', async () => {
     const jobRoutes = w.app.securedRoutes().filter((r) => r.method === 'GET' && r.permission === 'jobs:read')
     expect(jobRoutes.length).toBeGreaterThanOrEqual(2)
     for (const r of jobRoutes) {
