@@ -20,7 +20,24 @@ export class Acc {
   sumRet = 0.5 // sum of closed trade returns (pnl / entry cash)
   sumDur = 0 // sum of bars held (exit bar - entry bar) over closed trades
   open = 0 // 1 when a position is still open after the last bar
+  /** kernel scratch, see simulate */
+  readonly st = new Float64Array(11)
 }
+
+// Slots of Acc.st. The kernel keeps its double-valued state in a Float64Array: as plain locals in
+// this loop nest V8 boxed them (a heap number per assignment, ~10 KB of garbage per backtest and
+// ~15% of worker time in GC); typed-array slots never allocate.
+const PEAK = 0
+const FLOOR = 1
+const MDD = 2
+const S1 = 3
+const S2 = 4
+const SD = 5
+const POS = 6
+const NEG = 7
+const RET = 8
+const CASH = 9
+const FINAL = 10
 
 const MASK = (1 << SHIFT) - 1
 
@@ -67,26 +84,21 @@ export function simulate(s: Series, f: Indicator, sl: Indicator, t0: number, fee
   const sv = sl.v
   const flo = f.lo
   const shi = sl.hi
+  const st = a.st
+  st.fill(0)
+  st[CASH] = init
+  st[PEAK] = init
+  st[FLOOR] = init // ~ peak * (1 - mdd): a value below it is a new maximum drawdown
+  st[FINAL] = init
   const buyMul = 1 + fee
   const sellMul = 1 - fee
-  let cash = init
-  let peak = init
   let peakIdx = 0
-  let mdd = 0
-  let floorV = init // ~ peak * (1 - mdd): a value below it is a new maximum drawdown
   let maxDur = 0
-  let s1 = 0
-  let s2 = 0
-  let sd = 0
   let closed = 0
   let wins = 0
   let losses = 0
-  let sumPos = 0
-  let sumNeg = 0
-  let sumRet = 0
   let sumDur = 0
   let open = 0
-  let final = init
 
   let t = t0 + 1
   // The first defined bar never signals: when it is already "above", wait for a bar below first.
@@ -98,25 +110,25 @@ export function simulate(s: Series, f: Indicator, sl: Indicator, t0: number, fee
 
     // ---- entry at te: flat bars up to te-1 sit at value `cash`
     const te = t
-    if (cash >= peak) {
-      peak = cash
+    if (st[CASH] >= st[PEAK]) {
+      st[PEAK] = st[CASH]!
       peakIdx = te - 1
     }
-    const entryCash = cash
-    const shares = cash / (c[te]! * buyMul)
-    cash = 0
+    const entryCash: number = st[CASH]
+    const shares: number = st[CASH] / (c[te]! * buyMul)
+    st[CASH] = 0
     let v = shares * c[te]!
     let r = v / entryCash - 1
-    s1 += r
-    s2 += r * r
-    if (r < 0) sd += r * r
-    if (v >= peak) {
-      peak = v
+    st[S1] = st[S1]! + r
+    st[S2] = st[S2]! + r * r
+    if (r < 0) st[SD] = st[SD]! + r * r
+    if (v >= st[PEAK]) {
+      st[PEAK] = v
       peakIdx = te
-      floorV = v * (1 - mdd)
-    } else if (v < floorV) {
-      mdd = 1 - v / peak
-      floorV = v
+      st[FLOOR] = v * (1 - st[MDD]!)
+    } else if (v < st[FLOOR]) {
+      st[MDD] = 1 - v / st[PEAK]
+      st[FLOOR] = v
     }
 
     // ---- holding until the first bar that is not above
@@ -130,20 +142,20 @@ export function simulate(s: Series, f: Indicator, sl: Indicator, t0: number, fee
         if (flo[b]! > shi[b]!) {
           // no exit in this block; can the drawdown state change?
           const hi = shares * cHiB[b]!
-          if (hi < peak) {
-            if (shares * cLoB[b]! >= floorV) {
+          if (hi < st[PEAK]) {
+            if (shares * cLoB[b]! >= st[FLOOR]) {
               t += MASK + 1
               continue
             }
-          } else if (maxDur >= MASK && lastMax[b]! >= 0 && shares * cLoB[b]! >= hi * (1 - mdd)) {
-            // new peak(s) and no dip deep enough for a new maximum drawdown; only the first
+          } else if (maxDur >= MASK && lastMax[b]! >= 0 && shares * cLoB[b]! >= hi * (1 - st[MDD]!)) {
+            // new st[PEAK]!(s) and no dip deep enough for a new maximum drawdown; only the first
             // recovery can set a drawdown duration (later ones in the block are < maxDur)
             let u = t
-            while (shares * c[u]! < peak) u++
+            while (shares * c[u]! < st[PEAK]) u++
             if (u - peakIdx > maxDur) maxDur = u - peakIdx
-            peak = hi
+            st[PEAK] = hi
             peakIdx = lastMax[b]!
-            floorV = hi * (1 - mdd)
+            st[FLOOR] = hi * (1 - st[MDD]!)
             t += MASK + 1
             continue
           }
@@ -153,15 +165,15 @@ export function simulate(s: Series, f: Indicator, sl: Indicator, t0: number, fee
       for (; t < end; t++) {
         if (!(fv[t]! > sv[t]!)) break
         v = shares * c[t]!
-        if (v >= peak) {
+        if (v >= st[PEAK]) {
           const d = t - peakIdx
           if (d > maxDur && d > 1) maxDur = d
-          peak = v
+          st[PEAK] = v
           peakIdx = t
-          floorV = v * (1 - mdd)
-        } else if (v < floorV) {
-          mdd = 1 - v / peak
-          floorV = v
+          st[FLOOR] = v * (1 - st[MDD]!)
+        } else if (v < st[FLOOR]) {
+          st[MDD] = 1 - v / st[PEAK]
+          st[FLOOR] = v
         }
       }
       if (t < end || t >= n) break
@@ -169,65 +181,65 @@ export function simulate(s: Series, f: Indicator, sl: Indicator, t0: number, fee
     // returns of bars te+1..t-1 equal the price returns (value = shares * close there)
     const last = t - 1
     if (last > te) {
-      s1 += r1Hi[last]! - r1Hi[te]! + (r1Lo[last]! - r1Lo[te]!)
-      s2 += r2Hi[last]! - r2Hi[te]! + (r2Lo[last]! - r2Lo[te]!)
-      sd += rdHi[last]! - rdHi[te]! + (rdLo[last]! - rdLo[te]!)
+      st[S1] = st[S1] + (r1Hi[last]! - r1Hi[te]! + (r1Lo[last]! - r1Lo[te]!))
+      st[S2] = st[S2] + (r2Hi[last]! - r2Hi[te]! + (r2Lo[last]! - r2Lo[te]!))
+      st[SD] = st[SD]! + (rdHi[last]! - rdHi[te]! + (rdLo[last]! - rdLo[te]!))
     }
     if (t >= n) {
       open = 1
-      final = shares * c[n - 1]!
+      st[FINAL] = shares * c[n - 1]!
       break
     }
 
     // ---- exit at t
     const prevV = shares * c[t - 1]!
-    cash = shares * c[t]! * sellMul
-    r = cash / prevV - 1
-    s1 += r
-    s2 += r * r
-    if (r < 0) sd += r * r
-    const pnl = cash - entryCash
+    st[CASH] = shares * c[t]! * sellMul
+    r = st[CASH] / prevV - 1
+    st[S1] = st[S1] + r
+    st[S2] = st[S2] + r * r
+    if (r < 0) st[SD] = st[SD]! + r * r
+    const pnl = st[CASH] - entryCash
     closed++
     if (pnl > 0) {
       wins++
-      sumPos += pnl
+      st[POS] = st[POS]! + pnl
     } else if (pnl < 0) {
       losses++
-      sumNeg += pnl
+      st[NEG] = st[NEG]! + pnl
     }
-    sumRet += pnl / entryCash
+    st[RET] = st[RET]! + pnl / entryCash
     sumDur += t - te
-    if (cash >= peak) {
+    if (st[CASH] >= st[PEAK]) {
       const d = t - peakIdx
       if (d > maxDur && d > 1) maxDur = d
-      peak = cash
+      st[PEAK] = st[CASH]!
       peakIdx = t
-      floorV = cash * (1 - mdd)
-    } else if (cash < floorV) {
-      mdd = 1 - cash / peak
-      floorV = cash
+      st[FLOOR] = st[CASH] * (1 - st[MDD]!)
+    } else if (st[CASH] < st[FLOOR]) {
+      st[MDD] = 1 - st[CASH] / st[PEAK]
+      st[FLOOR] = st[CASH]!
     }
-    final = cash
+    st[FINAL] = st[CASH]!
     t++
   }
 
-  // flat to the end at the peak: those bars are peaks too (">=" moves the peak forward)
-  if (open === 0 && cash >= peak) peakIdx = n - 1
+  // flat to the end at the st[PEAK]!: those bars are peaks too (">=" moves the st[PEAK]! forward)
+  if (open === 0 && st[CASH] >= st[PEAK]) peakIdx = n - 1
   // still under water at the last bar: the drawdown runs to the end
   if (n > 0 && n - 1 - peakIdx > maxDur) maxDur = n - 1 - peakIdx
 
-  a.final = final
-  a.s1 = s1
-  a.s2 = s2
-  a.sd = sd
-  a.mdd = mdd
+  a.final = st[FINAL]!
+  a.s1 = st[S1]!
+  a.s2 = st[S2]!
+  a.sd = st[SD]!
+  a.mdd = st[MDD]!
   a.maxDur = maxDur
   a.closed = closed
   a.wins = wins
   a.losses = losses
-  a.sumPos = sumPos
-  a.sumNeg = sumNeg
-  a.sumRet = sumRet
+  a.sumPos = st[POS]!
+  a.sumNeg = st[NEG]!
+  a.sumRet = st[RET]!
   a.sumDur = sumDur
   a.open = open
 }

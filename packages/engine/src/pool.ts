@@ -7,6 +7,7 @@ import { sortedOrder } from './job.ts'
 import { SLOTS } from './metrics.ts'
 import type { ToPool, ToWorker } from './protocol.ts'
 import { rankedRows } from './rows.ts'
+import { scatter } from './sweep.ts'
 import { assertCloses, parseSweepSpec } from './spec.ts'
 import type { ResultRow, SweepRunOptions, SweepSpec } from './types.ts'
 
@@ -189,9 +190,7 @@ export class SweepPool {
     if (msg.type === 'error') {
       this.fail(run, new WorkerCrashedError(`engine worker failed: ${msg.message}`))
     } else if (msg.type === 'done' && !run.settled) {
-      for (let k = task.start; k < task.end; k++) {
-        run.packed.set(msg.out.subarray((k - task.start) * SLOTS, (k - task.start + 1) * SLOTS), run.order[k]! * SLOTS)
-      }
+      scatter(run.packed, msg.out, run.order, task.start, task.end)
       run.done += task.end - task.start
       try {
         run.opts.onProgress?.(run.done, run.total)

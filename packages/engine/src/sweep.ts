@@ -1,9 +1,18 @@
 import { AbortError } from './errors.ts'
-import { computeRange, prepareJob } from './job.ts'
+import { computeRange, prepareJob, releaseJob } from './job.ts'
 import { SLOTS } from './metrics.ts'
 import { rankedRows } from './rows.ts'
 import { assertCloses, parseSweepSpec } from './spec.ts'
 import type { ResultRow, SweepRunOptions, SweepSpec } from './types.ts'
+
+/** Copies chunk rows (row k-start = order[k]) to their pair's slot in packed. */
+export function scatter(packed: Float64Array, chunk: Float64Array, order: Int32Array, start: number, end: number): void {
+  for (let k = start; k < end; k++) {
+    const to = order[k]! * SLOTS
+    const from = (k - start) * SLOTS
+    for (let j = 0; j < SLOTS; j++) packed[to + j] = chunk[from + j]!
+  }
+}
 
 /** How many pairs between progress reports / abort checks. */
 export function chunkSize(total: number, parts: number): number {
@@ -20,15 +29,16 @@ export function sweepPacked(closes: Float64Array, spec: SweepSpec, opts: SweepRu
   const packed = new Float64Array(total * SLOTS)
   const step = chunkSize(total, 32)
   const chunk = new Float64Array(step * SLOTS)
-  for (let start = 0; start < total; start += step) {
-    if (opts.signal?.aborted === true) throw new AbortError(opts.signal.reason)
-    const end = Math.min(total, start + step)
-    computeRange(job, start, end, chunk)
-    for (let k = start; k < end; k++) {
-      const at = job.order[k]! * SLOTS
-      packed.set(chunk.subarray((k - start) * SLOTS, (k - start + 1) * SLOTS), at)
+  try {
+    for (let start = 0; start < total; start += step) {
+      if (opts.signal?.aborted === true) throw new AbortError(opts.signal.reason)
+      const end = Math.min(total, start + step)
+      computeRange(job, start, end, chunk)
+      scatter(packed, chunk, job.order, start, end)
+      opts.onProgress?.(end, total)
     }
-    opts.onProgress?.(end, total)
+  } finally {
+    releaseJob(job)
   }
   return packed
 }

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads'
-import { computeRange, prepareJob, type Job } from './job.ts'
+import { computeRange, prepareJob, releaseJob, type Job } from './job.ts'
 import { SLOTS } from './metrics.ts'
 import type { SweepSpec } from './types.ts'
 import type { ToPool, ToWorker } from './protocol.ts'
@@ -49,8 +49,11 @@ port.on('message', (msg: ToWorker) => {
       }
       return
     }
-    case 'release':
+    case 'release': {
+      const state = jobs.get(msg.id)
       jobs.delete(msg.id)
+      if (state !== undefined) releaseJob(state.job)
       return
+    }
   }
 })
