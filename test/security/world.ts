@@ -23,7 +23,7 @@ export interface Tenant {
 }
 
 /** One ingest instance on the world's NATS, Postgres and its own Redis connection. */
-export async function ingestApp(env: TestEnv, opts: { jwt?: JwtVerifier; now?: () => Date; redis?: Redis } = {}) {
+export async function ingestApp(env: TestEnv, opts: { jwt?: JwtVerifier; now?: () => Date; redis?: Redis; corsOrigins?: string[] } = {}) {
   const redis = opts.redis ?? env.redis
   const security = makeSecurity({ pool: env.pool, redis, namespace: env.namespace, jwt: opts.jwt })
   const app = await buildApp({
@@ -36,7 +36,7 @@ export async function ingestApp(env: TestEnv, opts: { jwt?: JwtVerifier; now?: (
     now: opts.now ?? (() => new Date()),
     relay: (subject, payload) => env.nc.publish(subject, JSON.stringify(payload)),
     callbackSecret: TEST_CALLBACK_SECRET,
-    auth: { security },
+    auth: { security, corsOrigins: opts.corsOrigins ?? [] },
     checks: [
       { name: 'nats', check: () => env.nc.flush() },
       { name: 'postgres', check: () => env.pool.query('SELECT 1') },
@@ -47,7 +47,7 @@ export async function ingestApp(env: TestEnv, opts: { jwt?: JwtVerifier; now?: (
   return { app, security }
 }
 
-export async function world(label: string, opts: { jwt?: JwtVerifier; now?: () => Date } = {}) {
+export async function world(label: string, opts: { jwt?: JwtVerifier; now?: () => Date; corsOrigins?: string[] } = {}) {
   const env = await isolatedEnv(label)
   const { app, security } = await ingestApp(env, opts)
   const extraRedis: Redis[] = []

@@ -65,7 +65,8 @@ export const hardening = fp(
     })
 
     const maxDepth = opts.maxJsonDepth ?? 32
-    app.removeContentTypeParser('application/json')
+    // Only JSON is read: fastify's default text/plain parser would hand a string to the handlers.
+    app.removeContentTypeParser(['application/json', 'text/plain'])
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       const text = body as string
       const charset = /;\s*charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase()
