@@ -1,5 +1,5 @@
 # One image for every Zixly service: docker build --build-arg SERVICE=<service> .
-#   SERVICE = ingest | orchestrator | executor | projector | notifier | trading-api | web
+#   SERVICE = ingest | orchestrator | executor | projector | notifier | sqs-bridge | trading-api | web
 # Services run their TypeScript from source with tsx (what `pnpm --filter @zixly/<service> start` runs);
 # web is built with vite and runs as `node web/build`. BASE_IMAGE is the Node 20 image every stage
 # starts from (CI passes a locally built one: BASE_IMAGE=zixly-local/node-base).
@@ -8,7 +8,6 @@ ARG BASE_IMAGE=node:20-bookworm-slim
 
 # ---- build: pnpm, the workspace's dependencies (dev ones too: tsx runs the services), web's bundle ----
 FROM ${BASE_IMAGE} AS build
-ARG SERVICE
 ENV CI=true \
     PNPM_HOME=/pnpm \
     PATH=/pnpm:$PATH
@@ -19,10 +18,17 @@ COPY pnpm-lock.yaml pnpm-workspace.yaml ./
 RUN pnpm fetch
 COPY . .
 RUN pnpm install --frozen-lockfile --offline
+# SERVICE is declared only here: the classic builder keys every later RUN on the build args it sees, so
+# declaring it earlier would give each of the seven images its own fetch and install.
+ARG SERVICE
 RUN if [ "$SERVICE" = "web" ]; then pnpm --filter @zixly/web build; fi
 
 # ---- runtime ----
 FROM ${BASE_IMAGE} AS runtime
+# Root-owned, so read-only for the service user; only /app/.data (local object store) and /tmp are writable.
+# Copied before SERVICE is declared, so the services other than web share this layer.
+COPY --from=build /app /app
+RUN mkdir -p /app/.data && chown 10001:10001 /app/.data
 ARG SERVICE
 # The port each service listens on (and answers GET /health on); an unknown SERVICE fails the build.
 RUN case "$SERVICE" in \
@@ -31,19 +37,19 @@ RUN case "$SERVICE" in \
       executor) port=3012 ;; \
       projector) port=3013 ;; \
       notifier) port=3014 ;; \
+      sqs-bridge) port=3015 ;; \
       trading-api) port=8000 ;; \
       web) port=3001 ;; \
       *) echo "unknown SERVICE '$SERVICE' (build with --build-arg SERVICE=<service>)" >&2; exit 1 ;; \
     esac \
  && mkdir -p /etc/zixly \
  && echo "$port" > /etc/zixly/port
+# The local object store (used when OBJECT_STORE_URL is empty) lives in the one writable folder.
 ENV NODE_ENV=production \
     SERVICE=${SERVICE} \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    OBJECT_STORE_DIR=/app/.data/objects
 WORKDIR /app
-# Root-owned, so read-only for the service user; only /app/.data (local object store) and /tmp are writable.
-COPY --from=build /app /app
-RUN mkdir -p /app/.data && chown 10001:10001 /app/.data
 USER 10001:10001
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "/app/infra/docker/healthcheck.cjs"]

@@ -15,8 +15,19 @@ import {
 import { migrateReadModels } from '@zixly/projector'
 import { randomBytes } from 'node:crypto'
 
-/** Where the shared services answer: set by the global setup (Testcontainers or loopback). */
-export function infraUrls() {
+/** URLs of the servers every integration test talks to. */
+export interface InfraUrls {
+  readonly NATS_URL: string
+  readonly DATABASE_URL: string
+  readonly REDIS_URL: string
+}
+
+/**
+ * Where the shared servers answer. The global setup (test/support/global-setup.ts) sets these
+ * variables before any worker starts: containers on free ports (Testcontainers), or the loopback
+ * services, whose addresses are also the defaults here for a file run without the global setup.
+ */
+export function infraUrls(): InfraUrls {
   return {
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
