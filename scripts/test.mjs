@@ -20,6 +20,12 @@ try {
   process.exit(1)
 }
 
+// SvelteKit generates web/.svelte-kit (its tsconfig and types) on sync; a fresh clone has none yet.
+if (existsSync(join(root, 'web', 'package.json'))) {
+  const sync = spawnSync('pnpm', ['--filter', '@zixly/web', 'exec', 'svelte-kit', 'sync'], { cwd: root, stdio: 'inherit' })
+  if (sync.status !== 0) console.error('[zixly] svelte-kit sync failed; the dashboard tests will say why')
+}
+
 mkdirSync(dirname(report), { recursive: true })
 rmSync(report, { force: true })
 const args = ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
