@@ -1,12 +1,41 @@
 import { parseEvent } from '@zixly/contracts'
 import { describe, type Logger, type PoolClient } from '@zixly/platform'
-import { isJobEvent, projections as allProjections, type BatchProjection, type JsonRow, type Positioned, type Projection, type Statement } from './projections/index.ts'
+import {
+  isJobEvent,
+  projections as allProjections,
+  type BatchProjection,
+  type JsonRow,
+  type LoggedEvent,
+  type Positioned,
+  type Projection,
+  type Statement,
+} from './projections/index.ts'
 
 /** A message read from the log: its stream sequence and its JSON payload. */
 export interface LogMessage {
   readonly seq: number
   readonly subject: string
   readonly data: unknown
+}
+
+/** A message with its event parsed (`null` when it is not an event this version can read). */
+export interface ParsedMessage {
+  readonly seq: number
+  readonly subject: string
+  readonly event: LoggedEvent | null
+}
+
+/**
+ * Parses a message's payload once (zod + upcasting). An unreadable event is logged and kept as
+ * `null`: it is skipped, yet still moves the checkpoint, so one bad message cannot stall the projector.
+ */
+export function parseMessage(m: LogMessage, logger?: Logger): ParsedMessage {
+  try {
+    return { seq: m.seq, subject: m.subject, event: parseEvent(m.data) }
+  } catch (err) {
+    logger?.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
+    return { seq: m.seq, subject: m.subject, event: null }
+  }
 }
 
 export interface Applied {
@@ -49,6 +78,19 @@ export async function applyMessages(
   messages: readonly LogMessage[],
   opts: { projections?: readonly Projection[]; logger?: Logger } = {},
 ): Promise<Applied> {
+  return applyParsed(
+    c,
+    messages.map((m) => parseMessage(m, opts.logger)),
+    opts,
+  )
+}
+
+/** `applyMessages` for messages already parsed (the shells parse while the previous batch is written). */
+export async function applyParsed(
+  c: PoolClient,
+  messages: readonly ParsedMessage[],
+  opts: { projections?: readonly Projection[] } = {},
+): Promise<Applied> {
   const projections = opts.projections ?? allProjections
   const cps = await checkpoints(
     c,
@@ -72,14 +114,8 @@ export async function applyMessages(
   }
 
   for (const m of messages) {
-    if (m.seq <= floor) continue
-    let event
-    try {
-      event = parseEvent(m.data)
-    } catch (err) {
-      opts.logger?.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
-      continue
-    }
+    const event = m.event
+    if (m.seq <= floor || event === null) continue
     if (isJobEvent(event)) {
       const jobs = touched.get(event.metadata.tenantId) ?? new Set<string>()
       jobs.add(event.data.job_id)

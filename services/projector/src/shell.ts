@@ -1,8 +1,8 @@
 import type { Names } from '@zixly/contracts'
 import { describe, inTransaction, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
-import type { JsMsg } from 'nats'
-import { applyMessages, lockReadModels } from './apply.ts'
+import { applyParsed, lockReadModels } from './apply.ts'
 import { projections } from './projections/index.ts'
+import { readAhead, type ReadMessage } from './reader.ts'
 
 /** The checkpoint `readCheckpoint` reads by default: the jobs read models'. */
 export const PROJECTION = 'jobs'
@@ -54,17 +54,20 @@ export async function startProjector(deps: ProjectorDeps) {
   })
 
   // A batch is applied when it is full or when the stream has nothing more for us right now, so a
-  // burst is written in large transactions and a lone event is written at once.
+  // burst is written in large transactions and a lone event is written at once. Messages are parsed
+  // as they arrive, while the previous batch is being written (readAhead).
   const maxBatch = deps.batchSize ?? 1000
   const messages = await consumer.consume({ max_messages: Math.max(maxBatch * 2, 100) })
+  const reader = readAhead(messages, { limit: Math.max(maxBatch * 2, 100), logger })
   const loop = (async () => {
-    let batch: JsMsg[] = []
-    for await (const m of messages) {
-      batch.push(m)
-      if (batch.length < maxBatch && m.info.pending > 0) continue
-      await commit(batch)
-      batch = []
-      if (stopping) break
+    try {
+      while (!stopping) {
+        while (reader.size < maxBatch && (reader.last?.pending ?? 1) > 0) await reader.more()
+        await commit(reader.take(maxBatch))
+      }
+    } catch (err) {
+      // The consumer was closed (stop) — anything else is logged: the process' health turns red.
+      if (!stopping) logger.error({ err: describe(err) }, 'the projector stopped reading')
     }
   })()
 
@@ -77,13 +80,12 @@ export async function startProjector(deps: ProjectorDeps) {
   }, deps.lagIntervalMs ?? 5000)
   lagTimer.unref()
 
-  async function commit(batch: JsMsg[]): Promise<void> {
-    const log = batch.map((m) => ({ seq: m.seq, subject: m.subject, data: m.json() }))
+  async function commit(batch: readonly ReadMessage[]): Promise<void> {
     for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
       try {
         const applied = await inTransaction(pool, async (c) => {
           await lockReadModels(c)
-          return applyMessages(c, log, { logger })
+          return applyParsed(c, batch)
         })
         checkpoint = applied.checkpoint
         for (const [tenant, jobs] of applied.touched) {
@@ -98,7 +100,7 @@ export async function startProjector(deps: ProjectorDeps) {
       }
     }
     // Messages after the last of this batch that the stream holds now: the lag behind the log.
-    deps.metrics?.projectorLag.set(batch.at(-1)?.info.pending ?? 0)
+    deps.metrics?.projectorLag.set(batch.at(-1)?.pending ?? 0)
     deps.onCommit?.(checkpoint)
   }
 
@@ -110,6 +112,7 @@ export async function startProjector(deps: ProjectorDeps) {
       stopping = true
       clearInterval(lagTimer)
       await messages.close()
+      await reader.stop()
       await loop
     },
   }

@@ -1,4 +1,5 @@
 import type { SweepEvent } from '@zixly/contracts'
+import type { ColumnTypes } from './sql.ts'
 import type { JsonRow } from './types.ts'
 
 // The rows of `pipeline_jobs` and `job_attempts` folded one event at a time. Pure: the batch
@@ -7,35 +8,44 @@ import type { JsonRow } from './types.ts'
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED'])
 
-/** The columns of `pipeline_jobs` this read model owns (later migrations may add others). */
-export const JOB_COLUMNS = [
-  'id',
-  'tenant_id',
-  'job_type',
-  'status',
-  'parameters',
-  'ticker',
-  'strategy_type',
-  'priority',
-  'max_attempts',
-  'attempts',
-  'progress_done',
-  'progress_total',
-  'total_combinations',
-  'ranked_combinations',
-  'best',
-  'bnh_return_pct',
-  'results_uri',
-  'error_message',
-  'idempotency_key',
-  'created_at',
-  'started_at',
-  'completed_at',
-  'updated_at',
-  'last_seq',
-] as const
+/** The columns of `pipeline_jobs` this read model owns (later migrations may add others), with their types. */
+export const JOB_COLUMNS = {
+  id: 'uuid',
+  tenant_id: 'text',
+  job_type: 'text',
+  status: 'text',
+  parameters: 'jsonb',
+  ticker: 'text',
+  strategy_type: 'text',
+  priority: 'int',
+  max_attempts: 'int',
+  attempts: 'int',
+  progress_done: 'int',
+  progress_total: 'int',
+  total_combinations: 'int',
+  ranked_combinations: 'int',
+  best: 'jsonb',
+  bnh_return_pct: 'float8',
+  results_uri: 'text',
+  error_message: 'text',
+  idempotency_key: 'text',
+  created_at: 'timestamptz',
+  started_at: 'timestamptz',
+  completed_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  last_seq: 'bigint',
+} as const satisfies ColumnTypes
 
-export const ATTEMPT_COLUMNS = ['job_id', 'attempt', 'status', 'executor_id', 'dispatched_at', 'started_at', 'finished_at', 'error'] as const
+export const ATTEMPT_COLUMNS = {
+  job_id: 'uuid',
+  attempt: 'int',
+  status: 'text',
+  executor_id: 'text',
+  dispatched_at: 'timestamptz',
+  started_at: 'timestamptz',
+  finished_at: 'timestamptz',
+  error: 'jsonb',
+} as const satisfies ColumnTypes
 
 const num = (v: unknown): number => Number(v ?? 0)
 

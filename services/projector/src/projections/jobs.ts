@@ -1,7 +1,8 @@
 import { RESULT_FIELDS, type SweepEvent } from '@zixly/contracts'
 import { ATTEMPT_COLUMNS, evolveAttempt, evolveJob, JOB_COLUMNS } from './job-rows.ts'
+import { ColumnRows, updateOnConflict, type ColumnTypes } from './sql.ts'
 import { summarize } from './summary.ts'
-import type { BatchProjection, JsonRow, Positioned, Statement } from './types.ts'
+import type { BatchProjection, Positioned, Statement } from './types.ts'
 
 export type { Position, Statement } from './types.ts'
 
@@ -14,39 +15,34 @@ const RESULT_TYPES: Record<string, string> = {
   max_drawdown_duration: 'text',
   avg_trade_duration: 'text',
 }
-const RESULT_ROW_COLUMNS = ['job_id', 'tenant_id', 'ticker', 'strategy_type', 'attempt', ...RESULT_FIELDS]
-const resultType = (c: string) => (c === 'job_id' ? 'uuid' : c === 'attempt' ? 'int' : ['tenant_id', 'ticker', 'strategy_type'].includes(c) ? 'text' : (RESULT_TYPES[c] ?? 'double precision'))
+const RESULT_COLUMNS: ColumnTypes = {
+  job_id: 'uuid',
+  tenant_id: 'text',
+  ticker: 'text',
+  strategy_type: 'text',
+  attempt: 'int',
+  ...Object.fromEntries(RESULT_FIELDS.map((f) => [f, RESULT_TYPES[f] ?? 'float8'])),
+}
 
-const TIMELINE_COLUMNS = 'seq bigint, job_id uuid, tenant_id text, event_id text, type text, version int, attempt int, occurred_at timestamptz, summary text, data jsonb'
-
-/** `INSERT … SELECT` of every row of a JSON array, updating the listed columns on a key conflict. */
-function upsert(table: string, key: string, columns: readonly string[], rows: JsonRow[]): Statement {
-  const cols = columns.join(', ')
-  const set = columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`)
-  return {
-    text: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
-           ON CONFLICT (${key}) DO UPDATE SET ${set.join(', ')}`,
-    values: [JSON.stringify(rows)],
-  }
+const TIMELINE_COLUMNS: ColumnTypes = {
+  seq: 'bigint',
+  job_id: 'uuid',
+  tenant_id: 'text',
+  event_id: 'text',
+  type: 'text',
+  version: 'int',
+  attempt: 'int',
+  occurred_at: 'timestamptz',
+  summary: 'text',
+  data: 'jsonb',
 }
 
 const attemptOf = (e: SweepEvent): number | null => ('attempt' in e.data && typeof e.data.attempt === 'number' ? e.data.attempt : null)
 
-/** Timeline row of an event; the bulky result rows stay out of `data` (they have their own table). */
-function timelineRow({ event: e, seq }: Positioned): JsonRow {
+/** Timeline row of an event, in TIMELINE_COLUMNS' order; the bulky result rows stay out of `data` (they have their own table). */
+function timelineRow({ event: e, seq }: Positioned): unknown[] {
   const data = e.type === 'SweepResultsRecorded' ? { ...e.data, rows: undefined, row_count: e.data.rows.length } : e.data
-  return {
-    seq,
-    job_id: e.data.job_id,
-    tenant_id: e.metadata.tenantId,
-    event_id: e.id,
-    type: e.type,
-    version: e.version,
-    attempt: attemptOf(e),
-    occurred_at: e.metadata.occurredAt,
-    summary: summarize(e) ?? e.type,
-    data,
-  }
+  return [seq, e.data.job_id, e.metadata.tenantId, e.id, e.type, e.version, attemptOf(e), e.metadata.occurredAt, summarize(e) ?? e.type, data]
 }
 
 /**
@@ -72,8 +68,12 @@ export const jobsProjection: BatchProjection = {
     const changedJobs = new Set<string>()
     const changedAttempts = new Set<string>()
     const tenants = new Map<string, string>()
-    const results = new Map<string, JsonRow>()
-    for (const { event: e, seq } of run) {
+    const results = new ColumnRows(RESULT_COLUMNS)
+    const recorded = new Set<string>()
+    const timeline = new ColumnRows(TIMELINE_COLUMNS)
+    for (const p of run) {
+      const { event: e, seq } = p
+      timeline.push(timelineRow(p))
       const id = e.data.job_id
       const before = jobs.get(id)
       const job = evolveJob(before, e, seq)
@@ -96,8 +96,9 @@ export const jobsProjection: BatchProjection = {
       if (e.type === 'SweepResultsRecorded' && job)
         for (const r of e.data.rows) {
           const key = `${id}:${r.fast_period}:${r.slow_period}`
-          if (!results.has(key))
-            results.set(key, { ...r, job_id: id, tenant_id: job.tenant_id, ticker: job.ticker, strategy_type: job.strategy_type, attempt: e.data.attempt })
+          if (recorded.has(key)) continue
+          recorded.add(key)
+          results.push([id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt, ...RESULT_FIELDS.map((f) => r[f])])
         }
     }
     const out: Statement[] = []
@@ -107,21 +108,18 @@ export const jobsProjection: BatchProjection = {
                ON CONFLICT (id) DO NOTHING`,
         values: [[...tenants.keys()], [...tenants.values()]],
       })
-    if (changedJobs.size > 0) out.push(upsert('pipeline_jobs', 'id', JOB_COLUMNS, [...changedJobs].map((id) => jobs.get(id)!)))
-    if (changedAttempts.size > 0)
-      out.push(upsert('job_attempts', 'job_id, attempt', ATTEMPT_COLUMNS, [...changedAttempts].map((k) => attempts.get(k)!)))
-    if (results.size > 0)
-      out.push({
-        text: `INSERT INTO trading_sweep_results (${RESULT_ROW_COLUMNS.join(', ')})
-               SELECT ${RESULT_ROW_COLUMNS.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${RESULT_ROW_COLUMNS.map((c) => `${c} ${resultType(c)}`).join(', ')})
-               ON CONFLICT (job_id, fast_period, slow_period) DO NOTHING`,
-        values: [JSON.stringify([...results.values()])],
-      })
-    out.push({
-      text: `INSERT INTO job_events (seq, job_id, tenant_id, event_id, type, version, attempt, occurred_at, summary, data)
-             SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${TIMELINE_COLUMNS}) ON CONFLICT (seq) DO NOTHING`,
-      values: [JSON.stringify(run.map(timelineRow))],
-    })
+    if (changedJobs.size > 0) {
+      const rows = new ColumnRows(JOB_COLUMNS)
+      for (const id of changedJobs) rows.pushRow(jobs.get(id)!)
+      out.push(rows.insert('pipeline_jobs', updateOnConflict(['id'], JOB_COLUMNS)))
+    }
+    if (changedAttempts.size > 0) {
+      const rows = new ColumnRows(ATTEMPT_COLUMNS)
+      for (const key of changedAttempts) rows.pushRow(attempts.get(key)!)
+      out.push(rows.insert('job_attempts', updateOnConflict(['job_id', 'attempt'], ATTEMPT_COLUMNS)))
+    }
+    if (results.size > 0) out.push(results.insert('trading_sweep_results', 'ON CONFLICT (job_id, fast_period, slow_period) DO NOTHING'))
+    out.push(timeline.insert('job_events', 'ON CONFLICT (seq) DO NOTHING'))
     return out
   },
 }

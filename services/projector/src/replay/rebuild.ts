@@ -1,8 +1,10 @@
 import type { Names } from '@zixly/contracts'
 import { quoteIdent, type Logger, type NatsConnection, type Pool, type PoolClient } from '@zixly/platform'
-import { applyMessages, lockReadModels, type LogMessage } from '../apply.ts'
+import { applyParsed, lockReadModels } from '../apply.ts'
 import { migrateReadModels } from '../migrate.ts'
 import { projections as all, selectProjections } from '../projections/index.ts'
+import { readAhead } from '../reader.ts'
+import { deferIndexes, restoreIndexes } from './bulk.ts'
 import { carriedTables, copySequences, copyTable, repointFunctions, schemaExists } from './schemas.ts'
 
 export interface RebuildOptions {
@@ -35,11 +37,17 @@ export interface RebuildResult {
 export const buildSchemaOf = (schema: string) => `${schema.slice(0, 58)}_next`
 export const previousSchemaOf = (schema: string) => `${schema.slice(0, 58)}_prev`
 
-async function inSchema<T>(pool: Pool, schema: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in one transaction on `schema`. `durable: false` commits without waiting for the WAL
+ * flush: a crash may lose the last batches of the build schema, together with their checkpoint (same
+ * transaction), so a resumed rebuild replays them; the serving schema is never written this way.
+ */
+async function inSchema<T>(pool: Pool, schema: string, fn: (c: PoolClient) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
   const c = await pool.connect()
   try {
     await c.query('BEGIN')
     await c.query(`SET LOCAL search_path TO ${quoteIdent(schema)}, public`)
+    if (opts.durable === false) await c.query(`SET LOCAL synchronous_commit = off`)
     const out = await fn(c)
     await c.query('COMMIT')
     return out
@@ -72,7 +80,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   const prev = previousSchemaOf(o.schema)
   const chosen = selectProjections(o.projections)
   const names = all.map((p) => p.name)
-  const batchSize = o.batchSize ?? 5000
+  const batchSize = o.batchSize ?? 10_000
   if (!(await schemaExists(o.pool, o.schema))) await migrateReadModels(o.pool, o.schema)
   if (!o.resume || !(await schemaExists(o.pool, next))) await o.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(next)} CASCADE`)
   await migrateReadModels(o.pool, next)
@@ -98,31 +106,28 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   const tail = async () => (await jsm.streams.info(o.names.eventsStream)).state.last_seq
   let checkpoint = await inSchema(o.pool, next, (c) => lowest(c, names))
   const from = checkpoint
+  await inSchema(o.pool, next, (c) =>
+    deferIndexes(
+      c,
+      next,
+      chosen.flatMap((p) => p.tables),
+    ),
+  )
   const consumer = await o.nc.jetstream().consumers.get(o.names.eventsStream, {
     filterSubjects: o.names.eventSubjects,
     opt_start_seq: checkpoint + 1,
   })
   let target = await tail()
-  const messages = await consumer.consume({ max_messages: batchSize * 2 })
-  const iterator = messages[Symbol.asyncIterator]()
-  let buffered: LogMessage[] = []
-  /** Reads messages until `upTo` (or a full batch); false when the stream has nothing more now. */
-  const fill = async (upTo: number): Promise<void> => {
-    while (buffered.length < batchSize && (buffered.at(-1)?.seq ?? checkpoint) < upTo) {
-      const r = await iterator.next()
-      if (r.done) throw new Error('the stream consumer stopped during the rebuild')
-      const m = r.value
-      buffered.push({ seq: m.seq, subject: m.subject, data: m.json() })
-    }
-  }
+  const messages = await consumer.consume({ max_messages: batchSize })
+  // Up to two batches are read and parsed ahead while the current one is written.
+  const reader = readAhead(messages, { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) })
   const applyUpTo = async (c: PoolClient, upTo: number) => {
     while (checkpoint < upTo) {
-      await fill(upTo)
-      const batch = buffered.filter((m) => m.seq <= upTo)
-      buffered = buffered.slice(batch.length)
-      const applied = (await applyMessages(c, batch, { ...(o.logger ? { logger: o.logger } : {}) })).checkpoint
-      // A gap in the log (deleted messages) up to `upTo` counts as read.
-      checkpoint = Math.max(applied, buffered.length > 0 ? upTo : applied)
+      while (reader.size < batchSize && (reader.last?.seq ?? checkpoint) < upTo) await reader.more()
+      const batch = reader.take(batchSize, upTo)
+      if (batch.length > 0) checkpoint = Math.max(checkpoint, (await applyParsed(c, batch)).checkpoint)
+      // A message beyond `upTo` is waiting: everything up to it was read (a gap counts as read).
+      if ((reader.first?.seq ?? 0) > upTo) checkpoint = Math.max(checkpoint, upTo)
       o.onProgress?.({ phase: 'replay', done: checkpoint - from, total: target - from })
     }
   }
@@ -132,12 +137,13 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     for (;;) {
       while (checkpoint < target) {
         const upTo = Math.min(target, checkpoint + batchSize)
-        await inSchema(o.pool, next, (c) => applyUpTo(c, upTo))
+        await inSchema(o.pool, next, (c) => applyUpTo(c, upTo), { durable: false })
       }
       const now = await tail()
       if (now - checkpoint <= batchSize) break
       target = now
     }
+    await inSchema(o.pool, next, (c) => restoreIndexes(c, next))
     await o.beforeSwap?.()
     o.onProgress?.({ phase: 'swap', done: checkpoint - from, total: target - from })
 
@@ -169,6 +175,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     }
   } finally {
     await messages.close()
+    await reader.stop()
   }
   if (!o.keepPrevious) await o.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(prev)} CASCADE`)
   return { schema: o.schema, checkpoint, events: checkpoint - from, ms: Date.now() - started }
