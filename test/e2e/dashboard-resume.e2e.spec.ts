@@ -18,7 +18,7 @@ beforeAll(async () => {
   stack = await startStack('dashresume')
   port = await freePort()
   ;[web, browser] = await Promise.all([startWebServer(stack.webEnv(), port), launchBrowser()])
-}, 300_000)
+}, 600_000)
 
 afterAll(async () => {
   await browser?.close()
