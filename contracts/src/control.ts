@@ -155,3 +155,8 @@ export const DispatchState = z.object({
   updated_at: z.string(),
 })
 export type DispatchState = z.infer<typeof DispatchState>
+
+/** The job a command names, read loosely from a command that fails validation (to record it on the job). */
+export const CommandIdentity = z.looseObject({
+  data: z.looseObject({ job_id: z.uuid(), attempt: z.number().int().min(1).optional() }),
+})

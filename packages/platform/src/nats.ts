@@ -73,10 +73,27 @@ export const DEFAULT_EXECUTOR_CONSUMER: ExecutorConsumerSettings = {
   maxAckPending: 64,
 }
 
+/**
+ * The executors' consumer settings from the environment (`EXECUTOR_ACK_WAIT_MS`,
+ * `EXECUTOR_MAX_DELIVER`). Every service declares the consumer on start, so every service reads the
+ * same variables: a service started without them would otherwise reset a shorter ack wait.
+ */
+export function executorConsumerSettings(env: Record<string, string | undefined> = process.env): ExecutorConsumerSettings {
+  const int = (v: string | undefined, fallback: number, min: number) => {
+    const n = v === undefined || v === '' ? NaN : Number(v)
+    return Number.isInteger(n) && n >= min ? n : fallback
+  }
+  return {
+    ackWaitMs: int(env.EXECUTOR_ACK_WAIT_MS, DEFAULT_EXECUTOR_CONSUMER.ackWaitMs, 100),
+    maxDeliver: int(env.EXECUTOR_MAX_DELIVER, DEFAULT_EXECUTOR_CONSUMER.maxDeliver, 1),
+    maxAckPending: DEFAULT_EXECUTOR_CONSUMER.maxAckPending,
+  }
+}
+
 /** Every durable consumer, declared as code: stream name → consumer configs. */
 export function consumerConfigs(
   n: Names,
-  executor: ExecutorConsumerSettings = DEFAULT_EXECUTOR_CONSUMER,
+  executor: ExecutorConsumerSettings = executorConsumerSettings(),
 ): Array<{ stream: string; config: Partial<ConsumerConfig> & { durable_name: string } }> {
   const onEvents = (durable: string, extra: Partial<ConsumerConfig> = {}) => ({
     stream: n.eventsStream,

@@ -6,7 +6,7 @@ import {
   connectNats,
   createLogger,
   createMetrics,
-  DEFAULT_EXECUTOR_CONSUMER,
+  executorConsumerSettings,
   ensureJetStream,
   loadConfig,
   onShutdown,
@@ -74,7 +74,7 @@ runMain('executor', async () => {
     metrics,
     executorId: config.EXECUTOR_ID,
     concurrency: config.EXECUTOR_CONCURRENCY,
-    ackWaitMs: DEFAULT_EXECUTOR_CONSUMER.ackWaitMs,
+    ackWaitMs: executorConsumerSettings().ackWaitMs,
     stopGraceMs: config.EXECUTOR_STOP_GRACE_MS,
   })
   const health = await startHealthServer({

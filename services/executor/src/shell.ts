@@ -1,9 +1,8 @@
 import {
   CONSUMERS,
-  parseEvent,
+  parseSweepEvent,
   RESULTS_CHUNK_SIZE,
   RunSweep,
-  TERMINAL_EVENT_TYPES,
   type EventMetadata,
   type Names,
   type RecordedError,
@@ -20,6 +19,7 @@ import {
   type NatsConnection,
 } from '@zixly/platform'
 import type { JsMsg } from 'nats'
+import { recordInvalidCommand } from './dead-letter.ts'
 import { progressGate } from './progress.ts'
 import type { SweepRunner } from './runner.ts'
 
@@ -40,10 +40,20 @@ export interface ExecutorDeps {
   now?: () => Date
 }
 
-const isTerminalType = (t: string) => (TERMINAL_EVENT_TYPES as readonly string[]).includes(t)
 
 /** Marks an abort caused by this executor stopping, as opposed to the job being cancelled. */
 class HandedBack extends Error {}
+/** Marks an abort caused by an event that ends this attempt (a cancel, a recorded failure, …). */
+class Superseded extends Error {}
+
+/** Events of another delivery of the same attempt: they do not end it (the guarded appends decide). */
+const CONTINUES_ATTEMPT: ReadonlySet<string> = new Set(['SweepStarted', 'SweepProgressed', 'SweepResultsRecorded'])
+
+/** Whether the job's last event leaves this attempt to run: its dispatch, or an earlier delivery's progress. */
+function isAboutAttempt(last: SweepEvent, attempt: number): boolean {
+  if (last.type !== 'SweepDispatched' && !CONTINUES_ATTEMPT.has(last.type)) return false
+  return 'attempt' in last.data && last.data.attempt === attempt
+}
 
 /**
  * Pulls RunSweep commands with a bounded number in flight and runs each through the runner. Every
@@ -61,11 +71,14 @@ export async function startExecutor(deps: ExecutorDeps) {
   const consumer = await js.consumers.get(names.commandsStream, CONSUMERS.executor)
   const inflight = new Map<Promise<void>, AbortController>()
   let stopping = false
+  let markStopping!: () => void
+  const stopRequested = new Promise<void>((r) => (markStopping = r))
 
   const loop = (async () => {
     while (!stopping) {
       if (inflight.size >= concurrency) {
-        await Promise.race(inflight.keys())
+        // Also wake on stop, so a stop does not wait for a running sweep before its grace period.
+        await Promise.race([...inflight.keys(), stopRequested])
         continue
       }
       let m: JsMsg | null
@@ -96,8 +109,17 @@ export async function startExecutor(deps: ExecutorDeps) {
     if (!parsed.success) {
       const reason = `invalid RunSweep: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
       logger.error({ seq: m.seq, subject: m.subject, reason }, 'terminating a command that fails validation')
+      try {
+        await recordInvalidCommand({ js, names, stream: names.commandsStream }, m, reason, now())
+      } catch (err) {
+        // Not recorded yet: it comes back, and after its maximum deliveries the advisory records it.
+        logger.error({ err: describe(err) }, 'could not record the dead letter; the command will be redelivered')
+        m.nak(2000)
+        return
+      }
       deps.metrics?.deadLetters.inc({ reason: 'invalid_command' })
-      m.term(reason.slice(0, 500))
+      // No reason on the wire: NATS 2.9 ignores `+TERM <reason>` (2.10 added it) and would redeliver.
+      m.term()
       return
     }
     const cmd = parsed.data
@@ -107,15 +129,18 @@ export async function startExecutor(deps: ExecutorDeps) {
     const delivery = m.info.deliveryCount
     const log = logger.child({ job_id: jobId, tenant_id: tenantId, attempt, delivery })
 
+    // Run only while the job's last event is about this attempt: its dispatch, or the progress of an
+    // earlier delivery of it (an executor that died or handed it back). Anything else — a cancel, a
+    // failure, a newer attempt, a retried chain — means this command is stale.
     const last = await lastOnSubject(jsm, names.eventsStream, subject)
     const lastEvent = last ? tryParse(last.data) : null
     if (!last || !lastEvent) {
       log.error('no readable history for this job; terminating the command')
-      m.term('job has no history')
+      deps.metrics?.deadLetters.inc({ reason: 'unknown_job' })
+      m.term()
       return
     }
-    const lastAttempt = 'attempt' in lastEvent.data ? lastEvent.data.attempt : 0
-    if (isTerminalType(lastEvent.type) || lastAttempt > attempt) {
+    if (!isAboutAttempt(lastEvent, attempt)) {
       log.info({ last: lastEvent.type }, 'job has moved on; dropping the command')
       m.ack()
       return
@@ -130,15 +155,29 @@ export async function startExecutor(deps: ExecutorDeps) {
       ...(cmd.metadata.traceparent === undefined ? {} : { traceparent: cmd.metadata.traceparent }),
     })
     const idOf = (type: string, suffix = '') => `${type}:${jobId}:${attempt}:${delivery}${suffix}`
+    const own = new Set<string>()
     const append = async (event: SweepEvent) => {
+      own.add(event.id)
       seq = (await appendMessage(js, subject, event, { expectedLastSubjectSeq: seq })).seq
     }
+    // A cancel (or the orchestrator recording this attempt's timeout, or anything else that ends it)
+    // is seen here as it is appended, between progress reports too: the work stops within moments,
+    // and the next guarded append would fail anyway.
+    const watch = nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return
+        const e = tryParse(safeJson(msg))
+        if (e && !own.has(e.id) && !CONTINUES_ATTEMPT.has(e.type)) stop.abort(new Superseded(e.type))
+      },
+    })
 
-    const heartbeat = setInterval(() => m.working(), Math.max(1000, Math.floor(ackWaitMs / 3)))
+    const heartbeat = setInterval(() => m.working(), Math.max(100, Math.floor(ackWaitMs / 3)))
     const deadline = cmd.data.deadline_at ? cmd.data.deadline_at - now().getTime() : null
     const signal =
       deadline === null ? stop.signal : AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(0, deadline))])
     const started = now().getTime()
+    // Progress reports are appended in order, off the engine's path; a failed one stops the work.
+    let reports: Promise<void> = Promise.resolve()
     try {
       const prepared = await runner.prepare(params, signal, { jobId, tenantId, attempt })
       await append({
@@ -149,7 +188,6 @@ export async function startExecutor(deps: ExecutorDeps) {
         metadata: meta(),
       })
       const gate = progressGate(deps.progress ?? { minIntervalMs: 250, minFraction: 0.05 })
-      let reports: Promise<void> = Promise.resolve()
       const outcome = await prepared.run({
         signal,
         onProgress: (done, total) => {
@@ -206,6 +244,8 @@ export async function startExecutor(deps: ExecutorDeps) {
       await settleFailure(err)
     } finally {
       clearInterval(heartbeat)
+      watch.unsubscribe()
+      reports.catch(() => {})
     }
 
     async function settleFailure(err: unknown): Promise<void> {
@@ -215,16 +255,11 @@ export async function startExecutor(deps: ExecutorDeps) {
         m.nak()
         return
       }
-      if (cause instanceof ConcurrencyError || err instanceof ConcurrencyError) {
-        const now = await lastOnSubject(jsm, names.eventsStream, subject).catch(() => null)
-        const ev = now ? tryParse(now.data) : null
-        if (ev && isTerminalType(ev.type)) {
-          log.info({ last: ev.type }, 'job ended elsewhere (e.g. cancelled); attempt stopped')
-          m.ack()
-        } else {
-          log.warn('another writer appended to this job; retrying the command later')
-          m.nak(2000)
-        }
+      if (cause instanceof Superseded || cause instanceof ConcurrencyError || err instanceof ConcurrencyError) {
+        // Someone else wrote to the job: a cancel, a failure recorded by the orchestrator, or another
+        // delivery of this attempt that carries on. Either way this delivery's work is over.
+        log.info({ by: cause instanceof Superseded ? cause.message : 'a concurrent append' }, 'attempt stopped: the job moved on')
+        m.ack()
         return
       }
       const error = toRecorded(err, signal.aborted && !stop.signal.aborted)
@@ -252,6 +287,7 @@ export async function startExecutor(deps: ExecutorDeps) {
     /** Stops pulling, lets in-flight sweeps finish for `stopGraceMs`, then hands the rest back. */
     async stop() {
       stopping = true
+      markStopping()
       await loop
       const grace = deps.stopGraceMs ?? 10_000
       const all = Promise.all(inflight.keys())
@@ -265,7 +301,7 @@ export async function startExecutor(deps: ExecutorDeps) {
   }
 }
 
-function safeJson(m: JsMsg): unknown {
+function safeJson(m: { json: () => unknown }): unknown {
   try {
     return m.json()
   } catch {
@@ -275,7 +311,7 @@ function safeJson(m: JsMsg): unknown {
 
 function tryParse(data: unknown): SweepEvent | null {
   try {
-    return parseEvent(data)
+    return parseSweepEvent(data)
   } catch {
     return null
   }

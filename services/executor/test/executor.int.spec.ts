@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMarketData } from '@zixly/market-data'
-import { countPairs, parseEvent, type SweepEvent } from '@zixly/contracts'
+import { countPairs, parseSweepEvent, type SweepEvent } from '@zixly/contracts'
 import { readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { spawnService } from '../../../test/support/process.ts'
@@ -49,7 +49,7 @@ function whenStarted(jobId: string): Promise<void> {
 async function history(jobId: string): Promise<SweepEvent[]> {
   const js = env.nc.jetstream()
   const msgs = await readSubject(js, await env.nc.jetstreamManager(), env.names.eventsStream, env.names.eventSubject('local', jobId))
-  return msgs.map((m) => parseEvent(m.data))
+  return msgs.map((m) => parseSweepEvent(m.data))
 }
 
 async function completed(jobId: string, timeoutMs = 60_000) {
@@ -60,7 +60,7 @@ async function completed(jobId: string, timeoutMs = 60_000) {
   }, timeoutMs)
 }
 
-const big = { ticker: 'BTC-USD', interval: '1h', fast_range: [5, 50], slow_range: [10, 200], step: 1, strategy_type: 'SMA', min_trades: 10 }
+const big = { ticker: 'BTC-USD', interval: '1h', fast_range: [5, 25], slow_range: [10, 100], step: 1, strategy_type: 'SMA', min_trades: 10 }
 
 describe('executor shutdown and restart', () => {
   it('hands an in-flight sweep back on SIGTERM; the next executor completes it exactly once', async () => {
@@ -75,7 +75,7 @@ describe('executor shutdown and restart', () => {
     const second = await spawnService('executor', { ...env.env, EXECUTOR_ID: 'second' })
     try {
       const done = await completed(jobId, 120_000)
-      const combos = countPairs([5, 50], [10, 200], 1)
+      const combos = countPairs([5, 25], [10, 100], 1)
       expect(done).toEqual({ status: 'COMPLETED', rows: combos })
       const events = await history(jobId)
       expect(events.filter((e) => e.type === 'SweepCompleted')).toHaveLength(1)

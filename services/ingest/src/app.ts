@@ -7,6 +7,7 @@ import type { ReadModel } from './read-model.ts'
 import { openApiDocument } from './openapi.ts'
 import { registerSecurity, tenantOf, type IngestSecurity } from './plugins/index.ts'
 import { callbackRoutes } from './routes/callbacks.ts'
+import { controlRoutes } from './routes/control.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { readRoutes } from './routes/reads.ts'
 import { sweepRoutes } from './routes/sweeps.ts'
@@ -79,5 +80,6 @@ export async function buildApp(options: IngestOptions): Promise<FastifyInstance>
   jobRoutes(app, deps)
   readRoutes(app, deps)
   callbackRoutes(app, deps)
+  controlRoutes(app, deps)
   return app
 }

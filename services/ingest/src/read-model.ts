@@ -1,7 +1,8 @@
-import type { JobsQueryInput, ResultsCsvQuery, ResultsQuery } from '@zixly/contracts'
+import type { DeadLettersQuery, JobsQueryInput, ResultsCsvQuery, ResultsQuery } from '@zixly/contracts'
 import { withTenant, type Pool } from '@zixly/platform'
 import { countJobs, jobDetail, jobsChangedSince, jobTimeline, listJobs, resultsCsv, resultsPage, tenantStats } from '@zixly/projector'
 import type { z } from 'zod'
+import { deadLetter, deadLetters } from './dead-letters.ts'
 
 /**
  * The read queries (from @zixly/projector's queries module) as ingest runs them: each inside
@@ -18,6 +19,8 @@ export function readModel(db: Pool) {
     stats: (tenantId: string, now?: Date) => withTenant(db, tenantId, (c) => tenantStats(c, tenantId, now)),
     changedSince: (tenantId: string, since: number, limit?: number) => withTenant(db, tenantId, (c) => jobsChangedSince(c, tenantId, since, limit)),
     resultsCsv: (tenantId: string, jobId: string, q: z.input<typeof ResultsCsvQuery>) => resultsCsv(db, tenantId, jobId, q),
+    deadLetters: (tenantId: string, q: DeadLettersQuery) => withTenant(db, tenantId, (c) => deadLetters(c, tenantId, q)),
+    deadLetter: (tenantId: string, id: string) => withTenant(db, tenantId, (c) => deadLetter(c, tenantId, id)),
   }
 }
 export type ReadModel = ReturnType<typeof readModel>

@@ -1,3 +1,4 @@
+import { controlProjection } from './control.ts'
 import { jobsProjection } from './jobs.ts'
 import type { EventProjection, LoggedEvent, Position, Projection, Statement } from './types.ts'
 
@@ -11,7 +12,7 @@ export { isJobEvent, type BatchProjection, type EventProjection, type JsonRow, t
  * have applied everything up to and including that event. A projection added later starts at
  * checkpoint 0, so the projector backfills it from the log while the others skip what they have.
  */
-export const projections: readonly Projection[] = [jobsProjection]
+export const projections: readonly Projection[] = [jobsProjection, controlProjection]
 
 /** The projections with these names (all when none is given); an unknown name is an error. */
 export function selectProjections(names?: readonly string[]): readonly Projection[] {

@@ -8,7 +8,7 @@ export function summarize(e: SweepEvent): string {
       return `${p.strategy_type} sweep of ${p.ticker} requested: fast ${p.fast_range[0]}–${p.fast_range[1]}, slow ${p.slow_range[0]}–${p.slow_range[1]}, step ${p.step}`
     }
     case 'SweepDispatched':
-      return `attempt ${e.data.attempt} dispatched`
+      return `attempt ${e.data.attempt} dispatched${e.data.deadline_at ? `, deadline ${e.data.deadline_at}` : ''}`
     case 'SweepStarted':
       return `attempt ${e.data.attempt} started on ${e.data.executor_id}: ${e.data.combinations} combinations over ${e.data.bars} bars`
     case 'SweepProgressed':
@@ -26,5 +26,11 @@ export function summarize(e: SweepEvent): string {
       return `failed: ${e.data.reason}`
     case 'SweepCancelled':
       return `cancelled: ${e.data.reason}`
+    case 'SweepRetryScheduled':
+      return `attempt ${e.data.attempt} scheduled for ${e.data.due_at} (in ${(e.data.delay_ms / 1000).toFixed(1)} s)`
+    case 'SweepRetried':
+      return `retried: a new attempt chain${e.data.reason ? ` (${e.data.reason})` : ''}`
+    case 'SweepCommandDeadLettered':
+      return `command of attempt ${e.data.attempt ?? '?'} dead-lettered (${e.data.source}): ${e.data.reason}`
   }
 }
