@@ -3,7 +3,7 @@
 // rate. Zixly and the BullMQ peer baseline, in the same run, same machine, same Postgres, same jobs;
 // the results of every job are checked equal between the two.
 //   pnpm --filter @zixly/bench e2e     env RUNS=3 JOBS=10000 PACED_SECONDS=20 INFLIGHT=50
-//                                          EXECUTOR_CONCURRENCY=16 BQ_WORKERS=1 BQ_CONCURRENCY=16
+//                                          EXECUTOR_CONCURRENCY=32 BQ_WORKERS=1 BQ_CONCURRENCY=32
 import { startBullmq } from '../baseline/target.ts'
 import { envInt, note, writeResults } from '../lib/output.ts'
 import { cpuMeter, rssSampler, treeRssMb } from '../lib/rss.ts'

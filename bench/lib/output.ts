@@ -22,10 +22,12 @@ export function machineInfo() {
 }
 
 /** Writes `bench/results/<name>-<timestamp>.json` and `<name>-latest.json`; returns the first path. */
+const startedLoad = loadavg().map((l) => Number(l.toFixed(2)))
+
 export function writeResults(name: string, payload: Record<string, unknown>): string {
   mkdirSync(RESULTS_DIR, { recursive: true })
   const at = new Date().toISOString()
-  const body = JSON.stringify({ benchmark: name, at, machine: machineInfo(), ...payload }, null, 2)
+  const body = JSON.stringify({ benchmark: name, at, machine: { ...machineInfo(), load_average_at_start: startedLoad }, ...payload }, null, 2)
   const path = join(RESULTS_DIR, `${name}-${at.replace(/[:.]/g, '-')}.json`)
   writeFileSync(path, body)
   writeFileSync(join(RESULTS_DIR, `${name}-latest.json`), body)
