@@ -23,6 +23,6 @@ export class IngestUnavailable extends ZixlyError {
 /** Ingest has no "jobs changed since a checkpoint" query: the stream follows notices by job id instead. */
 export class ChangesUnsupported extends ZixlyError {
   constructor() {
-    super('CHANGES_UNSUPPORTED', 501, 'ingest does not answer GET /api/jobs?changed_since')
+    super('CHANGES_UNSUPPORTED', 501, 'ingest does not answer GET /api/jobs/changes')
   }
 }

@@ -106,17 +106,13 @@ export function makeIngest(deps: IngestDeps) {
     jobs: async (q: JobsQueryInput) => json(JobsPage, await raw(session, 'GET', '/api/jobs', { query: q as Query })),
     counts: async (q: Partial<JobCountsQuery>) => json(JobCounts, await raw(session, 'GET', '/api/jobs/counts', { query: q as Query })),
     /**
-     * The tenant's jobs changed after a checkpoint (`GET /api/jobs?changed_since=`). An ingest without
-     * that query answers a plain page instead: `ChangesUnsupported`, and the stream falls back.
+     * The tenant's jobs changed after a checkpoint (`GET /api/jobs/changes?since=`), oldest change
+     * first. An ingest without that route answers 404: `ChangesUnsupported`, and the stream falls back.
      */
     async changes(since: number, limit = 500) {
-      const res = await raw(session, 'GET', '/api/jobs', { query: { changed_since: since, limit } })
-      if (!res.ok) throw await failure(res)
-      const body: unknown = await res.json()
-      const changes = JobChanges.safeParse(body)
-      if (changes.success) return changes.data
-      if (JobsPage.safeParse(body).success) throw new ChangesUnsupported()
-      return JobChanges.parse(body)
+      const res = await raw(session, 'GET', '/api/jobs/changes', { query: { since, limit } })
+      if (res.status === 404) throw new ChangesUnsupported()
+      return json(JobChanges, res)
     },
     /** Summaries of given jobs (the list's search matches a whole job id); missing ones are left out. */
     async summaries(ids: readonly string[]) {
