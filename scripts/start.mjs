@@ -110,6 +110,17 @@ async function stopAll(code) {
 process.on('SIGINT', () => void stopAll(0))
 process.on('SIGTERM', () => void stopAll(0))
 
+// The dashboard is built before anything starts (a cold build takes a while on a busy machine), so
+// the health wait below measures start-up only.
+if (services.some((s) => s.name === 'web')) {
+  const { ensureBuild } = await import('../web/scripts/build.mjs')
+  try {
+    ensureBuild({ log: (l) => console.log(`[zixly] ${l.replace(/^\[web\] /, '')}`) })
+  } catch (err) {
+    fail(`the dashboard does not build: ${err.message}`)
+  }
+}
+
 const t0 = Date.now()
 for (const s of services) startService(s)
 const health = await Promise.all(services.map(async (s) => [s, await waitHealthy(s)]))
