@@ -14,7 +14,7 @@ import { smallSweeps } from './jobs.ts'
 import { paced, saturate } from './phases.ts'
 import { bullmqSettings, zixlyEnv } from './settings.ts'
 import type { Target } from './target.ts'
-import { startZixly } from './zixly.ts'
+import { startZixly, type ZixlyTarget } from './zixly.ts'
 import type { ResultRow } from '@zixly/engine'
 
 const RUNS = Math.max(1, envInt('RUNS', 3))
@@ -37,9 +37,13 @@ interface SideRun {
   rss_peak_mb: Record<string, number>
   /** CPU seconds each process used during the burst. */
   cpu_s: Record<string, number>
+  /** All of that per job, in ms: what a job costs whatever else the machine is doing. */
+  cpu_ms_per_job: number
 }
 
-async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows: Map<string, ResultRow[]>; security?: unknown }> {
+async function runSide(
+  side: Side,
+): Promise<{ run: SideRun; ids: string[]; rows: Map<string, ResultRow[]>; security?: unknown; stages?: unknown }> {
   const target: Target & { security?: unknown } = side === 'zixly' ? await startZixly(zixlyEnv()) : await startBullmq(bullmqSettings())
   try {
     const rss_idle_mb = Object.fromEntries(target.processes.map((p) => [p.name, Number((treeRssMb(p.pid) ?? 0).toFixed(1))]))
@@ -55,6 +59,7 @@ async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows:
     const half = await paced(target, pacedBodies, rate)
     note(`  ${target.name}: at ${rate.toFixed(0)}/s p50 ${half.p50_ms.toFixed(0)} ms, p99 ${half.p99_ms.toFixed(0)} ms`)
     const rows = await target.results(sat.ids)
+    const stages = 'stages' in target && typeof target.stages === 'function' ? await (target as ZixlyTarget).stages(sat.ids) : undefined
     return {
       run: {
         jobs_per_s: sat.jobs_per_s,
@@ -68,9 +73,11 @@ async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows:
         rss_idle_mb,
         rss_peak_mb,
         cpu_s,
+        cpu_ms_per_job: (Object.values(cpu_s).reduce((a, b) => a + b, 0) * 1000) / sat.jobs,
       },
       ids: sat.ids,
       rows,
+      ...(stages === undefined ? {} : { stages }),
       ...(target.security === undefined ? {} : { security: target.security }),
     }
   } finally {
@@ -80,7 +87,7 @@ async function runSide(side: Side): Promise<{ run: SideRun; ids: string[]; rows:
 
 // SIDES=zixly runs one side only (for profiling); the comparison needs both.
 const SIDES = (process.env.SIDES ?? 'zixly,bullmq').split(',') as Side[]
-const runs: Array<{ run: number; zixly: SideRun; bullmq: SideRun; check: ReturnType<typeof compareResults>; security: unknown }> = []
+const runs: Array<{ run: number; zixly: SideRun; bullmq: SideRun; check: ReturnType<typeof compareResults>; security: unknown; zixly_stages: unknown }> = []
 for (let run = 1; run <= RUNS; run++) {
   const order = ((run % 2 === 1 ? ['bullmq', 'zixly'] : ['zixly', 'bullmq']) as Side[]).filter((s) => SIDES.includes(s))
   const got: Partial<Record<Side, Awaited<ReturnType<typeof runSide>>>> = {}
@@ -89,15 +96,15 @@ for (let run = 1; run <= RUNS; run++) {
     got[side] = await runSide(side)
   }
   if (!got.zixly || !got.bullmq) process.exit(0)
-  const check = compareResults({ ids: got.zixly!.ids, rows: got.zixly!.rows }, { ids: got.bullmq!.ids, rows: got.bullmq!.rows })
+  const check = compareResults({ ids: got.zixly.ids, rows: got.zixly.rows }, { ids: got.bullmq.ids, rows: got.bullmq.rows })
   note(`  results: ${check.jobs} jobs, ${check.rows} rows compared, ${check.mismatches} differences`)
-  runs.push({ run, zixly: got.zixly!.run, bullmq: got.bullmq!.run, check, security: got.zixly!.security })
+  runs.push({ run, zixly: got.zixly.run, bullmq: got.bullmq.run, check, security: got.zixly.security, zixly_stages: got.zixly.stages })
 }
 
 const med = (side: Side, k: Exclude<keyof SideRun, 'rss_idle_mb' | 'rss_peak_mb' | 'cpu_s'>) => median(runs.map((r) => r[side][k]))
 const summary = {
-  zixly: { jobs_per_s: med('zixly', 'jobs_per_s'), p50_ms: med('zixly', 'p50_ms'), p99_ms: med('zixly', 'p99_ms'), paced_rate_per_s: med('zixly', 'paced_rate_per_s') },
-  bullmq: { jobs_per_s: med('bullmq', 'jobs_per_s'), p50_ms: med('bullmq', 'p50_ms'), p99_ms: med('bullmq', 'p99_ms'), paced_rate_per_s: med('bullmq', 'paced_rate_per_s') },
+  zixly: { jobs_per_s: med('zixly', 'jobs_per_s'), p50_ms: med('zixly', 'p50_ms'), p99_ms: med('zixly', 'p99_ms'), paced_rate_per_s: med('zixly', 'paced_rate_per_s'), cpu_ms_per_job: med('zixly', 'cpu_ms_per_job') },
+  bullmq: { jobs_per_s: med('bullmq', 'jobs_per_s'), p50_ms: med('bullmq', 'p50_ms'), p99_ms: med('bullmq', 'p99_ms'), paced_rate_per_s: med('bullmq', 'paced_rate_per_s'), cpu_ms_per_job: med('bullmq', 'cpu_ms_per_job') },
   ratio: median(runs.map((r) => r.zixly.jobs_per_s / r.bullmq.jobs_per_s)),
   spread_pct: { zixly: spreadPct(runs.map((r) => r.zixly.jobs_per_s)), bullmq: spreadPct(runs.map((r) => r.bullmq.jobs_per_s)) },
   results_equal: runs.every((r) => r.check.mismatches === 0),
@@ -107,10 +114,10 @@ const met = { ratio: summary.ratio >= goals.ratio_at_least, p99: summary.zixly.p
 
 printTable(
   `End to end — ${JOBS.toLocaleString('en-US')} sweeps of 4 pairs, median of ${RUNS} runs`,
-  ['system', 'jobs/s (burst)', 'half-load rate/s', 'p50 ms', 'p99 ms', 'spread %'],
+  ['system', 'jobs/s (burst)', 'half-load rate/s', 'p50 ms', 'p99 ms', 'spread %', 'CPU ms/job'],
   [
-    ['Zixly', summary.zixly.jobs_per_s, summary.zixly.paced_rate_per_s, summary.zixly.p50_ms, summary.zixly.p99_ms, summary.spread_pct.zixly],
-    ['BullMQ + Postgres', summary.bullmq.jobs_per_s, summary.bullmq.paced_rate_per_s, summary.bullmq.p50_ms, summary.bullmq.p99_ms, summary.spread_pct.bullmq],
+    ['Zixly', summary.zixly.jobs_per_s, summary.zixly.paced_rate_per_s, summary.zixly.p50_ms, summary.zixly.p99_ms, summary.spread_pct.zixly, summary.zixly.cpu_ms_per_job],
+    ['BullMQ + Postgres', summary.bullmq.jobs_per_s, summary.bullmq.paced_rate_per_s, summary.bullmq.p50_ms, summary.bullmq.p99_ms, summary.spread_pct.bullmq, summary.bullmq.cpu_ms_per_job],
   ],
 )
 console.log(

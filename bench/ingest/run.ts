@@ -8,6 +8,7 @@ import { SMALL_SWEEP } from '../lib/body.ts'
 import { hammer, type LoadResult } from '../lib/load.ts'
 import { envInt, note, ROOT, writeResults } from '../lib/output.ts'
 import { freePort, startChild, startStack, type Child } from '../lib/stack.ts'
+import { cpuMeter } from '../lib/rss.ts'
 import { median, spreadPct } from '../lib/stats.ts'
 import { printTable } from '../lib/table.ts'
 import { createWorld } from '../lib/world.ts'
@@ -19,7 +20,8 @@ const WARMUP = envInt('WARMUP_SECONDS', 3)
 const TENANT = 'bench'
 
 type Side = 'zixly' | 'bare'
-type Measured = LoadResult & { auth: boolean; rate_limit: boolean }
+/** cpu_ms_per_request: CPU the receiving process spent per accepted request (robust to a busy machine). */
+type Measured = LoadResult & { auth: boolean; rate_limit: boolean; cpu_ms_per_request: number }
 
 async function measure(side: Side): Promise<Measured> {
   const world = await createWorld(`ingest${side}`)
@@ -29,6 +31,7 @@ async function measure(side: Side): Promise<Measured> {
     const key = await bootstrapApiKey(world.pool, TENANT)
     stack = await startStack(world.env, { DEFAULT_TENANT_ID: TENANT })
     let url: string
+    let pid = stack.children.find((c) => c.name === 'ingest')!.pid
     let headers: Record<string, string> = {}
     let security = { auth: false, rateLimit: false }
     if (side === 'zixly') {
@@ -44,12 +47,15 @@ async function measure(side: Side): Promise<Measured> {
         readyText: '"msg":"bare ready"',
       })
       url = `http://127.0.0.1:${port}/webhook/trading-sweep`
+      pid = bare.pid
     }
     const load = { url, headers, body: SMALL_SWEEP, connections: CONNECTIONS }
     if (WARMUP > 0) await hammer({ ...load, seconds: WARMUP })
+    const cpu = cpuMeter([{ name: side, pid }])
     const r = await hammer({ ...load, seconds: SECONDS })
+    const cpuS = cpu.stop()[side] ?? 0
     if (r.accepted === 0) throw new Error(`${side}: no request was accepted (non-2xx ${r.non2xx}, errors ${r.errors})`)
-    return { ...r, auth: security.auth, rate_limit: security.rateLimit }
+    return { ...r, auth: security.auth, rate_limit: security.rateLimit, cpu_ms_per_request: (cpuS * 1000) / r.accepted }
   } finally {
     await bare?.stop()
     await stack?.stop()
@@ -73,10 +79,10 @@ for (let run = 1; run <= RUNS; run++) {
   runs.push({ run, zixly: got.zixly, bare: got.bare })
 }
 
-const med = (side: Side, k: keyof LoadResult) => median(runs.map((r) => r[side][k]))
+const med = (side: Side, k: keyof LoadResult | 'cpu_ms_per_request') => median(runs.map((r) => r[side][k]))
 const summary = {
-  zixly: { accepted_per_s: med('zixly', 'accepted_per_s'), p50_ms: med('zixly', 'p50_ms'), p99_ms: med('zixly', 'p99_ms'), max_ms: med('zixly', 'max_ms') },
-  bare: { accepted_per_s: med('bare', 'accepted_per_s'), p50_ms: med('bare', 'p50_ms'), p99_ms: med('bare', 'p99_ms'), max_ms: med('bare', 'max_ms') },
+  zixly: { accepted_per_s: med('zixly', 'accepted_per_s'), p50_ms: med('zixly', 'p50_ms'), p99_ms: med('zixly', 'p99_ms'), max_ms: med('zixly', 'max_ms'), cpu_ms_per_request: med('zixly', 'cpu_ms_per_request') },
+  bare: { accepted_per_s: med('bare', 'accepted_per_s'), p50_ms: med('bare', 'p50_ms'), p99_ms: med('bare', 'p99_ms'), max_ms: med('bare', 'max_ms'), cpu_ms_per_request: med('bare', 'cpu_ms_per_request') },
   ratio: median(runs.map((r) => r.zixly.accepted_per_s / r.bare.accepted_per_s)),
   spread_pct: { zixly: spreadPct(runs.map((r) => r.zixly.accepted_per_s)), bare: spreadPct(runs.map((r) => r.bare.accepted_per_s)) },
   auth: runs.every((r) => r.zixly.auth),
@@ -87,10 +93,10 @@ const met = { ratio: summary.ratio >= goals.ratio_at_least, p99: summary.zixly.p
 
 printTable(
   `Ingest — ${CONNECTIONS} connections, ${SECONDS} s, median of ${RUNS} runs (auth ${summary.auth ? 'on' : 'OFF'}, rate limit ${summary.rate_limit ? 'on' : 'OFF'})`,
-  ['target', 'accepted/s', 'p50 ms', 'p99 ms', 'max ms', 'spread %'],
+  ['target', 'accepted/s', 'p50 ms', 'p99 ms', 'max ms', 'spread %', 'CPU ms/request'],
   [
-    ['Zixly ingest (full pipeline behind)', summary.zixly.accepted_per_s, summary.zixly.p50_ms, summary.zixly.p99_ms, summary.zixly.max_ms, summary.spread_pct.zixly],
-    ['bare fastify + zod + JetStream publish', summary.bare.accepted_per_s, summary.bare.p50_ms, summary.bare.p99_ms, summary.bare.max_ms, summary.spread_pct.bare],
+    ['Zixly ingest (full pipeline behind)', summary.zixly.accepted_per_s, summary.zixly.p50_ms, summary.zixly.p99_ms, summary.zixly.max_ms, summary.spread_pct.zixly, summary.zixly.cpu_ms_per_request],
+    ['bare fastify + zod + JetStream publish', summary.bare.accepted_per_s, summary.bare.p50_ms, summary.bare.p99_ms, summary.bare.max_ms, summary.spread_pct.bare, summary.bare.cpu_ms_per_request],
   ],
 )
 console.log(
