@@ -24,6 +24,9 @@ const dockerHost = process.env.DOCKER_HOST ?? ''
 const enabled = process.env.ZIXLY_TEST_INFRA_PATH === 'testcontainers' || process.env.ZIXLY_COMPOSE_TEST === '1'
 const project = `zixlye2e${randomBytes(4).toString('hex')}`
 const logDir = join(root, '.zixly', 'compose-e2e')
+const t0 = Date.now()
+/** Progress with the time since the file started, in the test output (BENCHMARKS.md quotes these). */
+const log = (what: string) => console.log(`[compose-e2e] ${((Date.now() - t0) / 1000).toFixed(0)} s: ${what}`)
 
 /** Every port the CI override lets us move, each given a free one so no running stack is in the way. */
 const PORT_VARS = ['NATS', 'NATS_MONITOR', 'POSTGRES', 'REDIS', 'INGEST', 'WEB', 'ORCHESTRATOR', 'EXECUTOR', 'PROJECTOR', 'NOTIFIER', 'TRADING_API']
@@ -118,13 +121,16 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
     ctx = await snapshot()
     services = await stackServices()
     mkdirSync(logDir, { recursive: true })
+    log(`building ${services.length - 3} service images from ${process.env.ZIXLY_COMPOSE_SOURCE === 'head' ? 'HEAD' : 'the working tree'}`)
     const build = await compose(['build', ...services.filter((s) => !s.match(/^(nats|postgres|redis)$/))], 900_000).catch((e: Error & { stdout?: string }) => e)
     writeFileSync(join(logDir, 'build.log'), 'stdout' in build ? String(build.stdout) : '')
     if (build instanceof Error) throw new Error(`docker-compose build failed (see .zixly/compose-e2e/build.log): ${build.message.slice(-2000)}`)
+    log('images built; starting the stack')
     // `up` waits for the dependencies' health (depends_on: service_healthy); the first test waits for the rest.
     await compose(['up', '-d', '--no-build', ...services], 400_000).catch(async (err: Error) => {
       throw new Error(`${err.message}\nstates: ${JSON.stringify(await states())}\n${await logsTail()}`)
     })
+    log('stack started')
   }, 1_200_000)
 
   afterAll(async () => {
@@ -135,6 +141,7 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
     // Earlier builds of the service images, once no tag points at them, are removed (the cached layers
     // of the current ones stay); images younger than 10 minutes may belong to a build still running.
     await docker(['image', 'prune', '-f', '--filter', 'until=10m']).catch(() => '')
+    log('old images pruned')
   }, 600_000)
 
   it('starts every service of the stack and each container becomes healthy', async () => {
@@ -146,6 +153,7 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
     }, 240_000, 1_000).catch(async (err: Error) => {
       throw new Error(`${err.message}\nstates: ${JSON.stringify(await states())}\n${await logsTail()}`)
     })
+    log(`${all.length} containers healthy`)
     expect(all.map((s) => s.service).sort()).toEqual([...services].sort())
     expect(services).toEqual(expect.arrayContaining(['nats', 'postgres', 'redis', 'ingest', 'orchestrator', 'executor', 'projector', 'notifier', 'trading-api']))
   }, 260_000)
@@ -169,6 +177,7 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
     }, 120_000, 500).catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await logsTail()}`)
     })
+    log(`seed sweep ${job.status}`)
     expect(job.status).toBe('COMPLETED')
     // fast 10/15/20 × slow 20/25/30 with fast < slow: 8 pairs.
     expect(job.results_count).toBe(8)
@@ -179,6 +188,7 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
 
   it('takes the whole stack down and leaves nothing running', async () => {
     await compose(['down', '-v', '--remove-orphans', '-t', '20'])
+    log('stack down')
     const label = `label=com.docker.compose.project=${project}`
     expect(await docker(['ps', '-a', '-q', '--filter', label])).toBe('')
     expect(await docker(['volume', 'ls', '-q', '--filter', label])).toBe('')
