@@ -48,9 +48,11 @@ function nextAbove(f: Indicator, s: Indicator, t: number, n: number): number {
   const fhi = f.hi
   const slo = s.lo
   for (;;) {
-    if ((t & MASK) === 0) while (t + MASK < n && fhi[t >> SHIFT]! <= slo[t >> SHIFT]!) t += MASK + 1
+    // the block's bounds also cover the rest of a block entered midway
+    const b = t >> SHIFT
     const end = Math.min(n, (t | MASK) + 1)
-    for (; t < end; t++) if (fv[t]! > sv[t]!) return t
+    if (fhi[b]! <= slo[b]!) t = end
+    else for (; t < end; t++) if (fv[t]! > sv[t]!) return t
     if (t >= n) return n
   }
 }
@@ -62,9 +64,10 @@ function nextNotAbove(f: Indicator, s: Indicator, t: number, n: number): number 
   const flo = f.lo
   const shi = s.hi
   for (;;) {
-    if ((t & MASK) === 0) while (t + MASK < n && flo[t >> SHIFT]! > shi[t >> SHIFT]!) t += MASK + 1
+    const b = t >> SHIFT
     const end = Math.min(n, (t | MASK) + 1)
-    for (; t < end; t++) if (!(fv[t]! > sv[t]!)) return t
+    if (flo[b]! > shi[b]!) t = end
+    else for (; t < end; t++) if (!(fv[t]! > sv[t]!)) return t
     if (t >= n) return n
   }
 }
@@ -133,50 +136,58 @@ export function simulate(s: Series, f: Indicator, sl: Indicator, t0: number, fee
 
     // ---- holding until the first bar that is not above
     t = te + 1
-    for (;;) {
-      let end: number
-      if ((t & MASK) !== 0 || t + MASK >= n) {
-        end = Math.min(n, (t | MASK) + 1)
+    while (t < n) {
+      const b = t >> SHIFT
+      const end = Math.min(n, (t | MASK) + 1)
+      // can the drawdown state change anywhere in this block? (block-wide bounds, conservative;
+      // they also cover the rest of a block entered midway)
+      const hi = shares * cHiB[b]!
+      const calm = hi < st[PEAK] && shares * cLoB[b]! >= st[FLOOR]
+      if (flo[b]! > shi[b]!) {
+        // no exit in this block
+        if (calm) {
+          t = end
+          continue
+        }
+        if (
+          (t & MASK) === 0 &&
+          lastMax[b]! >= 0 &&
+          hi >= st[PEAK] &&
+          maxDur >= MASK &&
+          shares * cLoB[b]! >= hi * (1 - st[MDD]!)
+        ) {
+          // a whole block with new peak(s) and no dip deep enough for a new maximum drawdown; only
+          // the first recovery can set a drawdown duration (later ones in the block are < maxDur)
+          let u = t
+          while (shares * c[u]! < st[PEAK]) u++
+          if (u - peakIdx > maxDur) maxDur = u - peakIdx
+          st[PEAK] = hi
+          peakIdx = lastMax[b]!
+          st[FLOOR] = hi * (1 - st[MDD]!)
+          t = end
+          continue
+        }
+      }
+      if (calm) {
+        // only the exit matters here
+        while (t < end && fv[t]! > sv[t]!) t++
       } else {
-        const b = t >> SHIFT
-        if (flo[b]! > shi[b]!) {
-          // no exit in this block; can the drawdown state change?
-          const hi = shares * cHiB[b]!
-          if (hi < st[PEAK]) {
-            if (shares * cLoB[b]! >= st[FLOOR]) {
-              t += MASK + 1
-              continue
-            }
-          } else if (maxDur >= MASK && lastMax[b]! >= 0 && shares * cLoB[b]! >= hi * (1 - st[MDD]!)) {
-            // new st[PEAK]!(s) and no dip deep enough for a new maximum drawdown; only the first
-            // recovery can set a drawdown duration (later ones in the block are < maxDur)
-            let u = t
-            while (shares * c[u]! < st[PEAK]) u++
-            if (u - peakIdx > maxDur) maxDur = u - peakIdx
-            st[PEAK] = hi
-            peakIdx = lastMax[b]!
-            st[FLOOR] = hi * (1 - st[MDD]!)
-            t += MASK + 1
-            continue
+        for (; t < end; t++) {
+          if (!(fv[t]! > sv[t]!)) break
+          v = shares * c[t]!
+          if (v >= st[PEAK]) {
+            const d = t - peakIdx
+            if (d > maxDur && d > 1) maxDur = d
+            st[PEAK] = v
+            peakIdx = t
+            st[FLOOR] = v * (1 - st[MDD]!)
+          } else if (v < st[FLOOR]) {
+            st[MDD] = 1 - v / st[PEAK]
+            st[FLOOR] = v
           }
         }
-        end = t + MASK + 1
       }
-      for (; t < end; t++) {
-        if (!(fv[t]! > sv[t]!)) break
-        v = shares * c[t]!
-        if (v >= st[PEAK]) {
-          const d = t - peakIdx
-          if (d > maxDur && d > 1) maxDur = d
-          st[PEAK] = v
-          peakIdx = t
-          st[FLOOR] = v * (1 - st[MDD]!)
-        } else if (v < st[FLOOR]) {
-          st[MDD] = 1 - v / st[PEAK]
-          st[FLOOR] = v
-        }
-      }
-      if (t < end || t >= n) break
+      if (t < end) break // exit bar found
     }
     // returns of bars te+1..t-1 equal the price returns (value = shares * close there)
     const last = t - 1
