@@ -83,7 +83,7 @@ function startService(s) {
   children.set(s.name, child)
 }
 
-async function waitHealthy(s, timeoutMs = 60_000) {
+async function waitHealthy(s, timeoutMs = Number(env.ZIXLY_START_TIMEOUT_MS ?? 180_000)) {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
     if (!children.has(s.name)) return false
