@@ -20,8 +20,9 @@ export async function bootstrapLocal(
   const admin = makeAdmin(pool)
   const store = makeAuthStore(pool, { settingsTtlMs: 0 })
   const kept = LocalCredentials.safeParse(existing)
+  const keptFile = kept.success && kept.data.tenant_id === tenantId && parseApiKey(kept.data.api_key) !== null
   const credentials: LocalCredentials =
-    kept.success && kept.data.tenant_id === tenantId && parseApiKey(kept.data.api_key)
+    kept.success && keptFile
       ? kept.data
       : {
           tenant_id: tenantId,
@@ -32,7 +33,9 @@ export async function bootstrapLocal(
         }
   const created: string[] = []
   if (await admin.ensureTenant(tenantId, tenantId === 'local' ? 'Local' : tenantId)) created.push('tenant')
-  if ((await store.settings(tenantId))?.signingSecret == null) {
+  // Without the file (a fresh checkout against an existing database) the database's secret and
+  // password are unknown to us: set the new ones, so the file written now is the truth again.
+  if (!keptFile || (await store.settings(tenantId))?.signingSecret == null) {
     await admin.updateSettings(tenantId, { signing_secret: 'rotate', signing_secret_value: credentials.signing_secret })
     created.push('signing secret')
   }
@@ -40,9 +43,13 @@ export async function bootstrapLocal(
     await admin.createApiKey(tenantId, { name: 'local (npm start)', role: 'EDITOR' }, credentials.api_key)
     created.push('API key')
   }
-  if (!(await store.userByEmail(credentials.admin_email))) {
+  const user = await store.userByEmail(credentials.admin_email)
+  if (!user) {
     await admin.createUser(tenantId, { email: credentials.admin_email, password: credentials.admin_password, role: 'ADMIN' })
     created.push('admin user')
+  } else if (!keptFile) {
+    await admin.updateUser(tenantId, user.id, { password: credentials.admin_password })
+    created.push('admin password')
   }
   return { credentials, created }
 }

@@ -34,3 +34,16 @@ it('puts the same credentials back into a database that lost them', async () => 
   const security = makeSecurity({ pool: env.pool, redis: env.redis, namespace: env.namespace })
   expect(await security.authenticator.authenticate({ apiKey: credentials.api_key })).not.toBeNull()
 })
+
+it('gives a checkout without credentials.json working credentials against an existing database', async () => {
+  await bootstrapLocal(env.pool, 'local', null)
+  // A second checkout: the database has the tenant, but this checkout has no file.
+  const { credentials, created } = await bootstrapLocal(env.pool, 'local', null)
+  expect(created).toEqual(expect.arrayContaining(['signing secret', 'API key', 'admin password']))
+  const security = makeSecurity({ pool: env.pool, redis: env.redis, namespace: env.namespace })
+  expect(await security.authenticator.authenticate({ apiKey: credentials.api_key })).toMatchObject({
+    tenantId: 'local',
+    signingSecret: credentials.signing_secret,
+  })
+  expect(await security.authenticator.login(LOCAL_ADMIN_EMAIL, credentials.admin_password)).toMatchObject({ role: 'ADMIN' })
+})
