@@ -31,6 +31,8 @@ export interface RebuildResult {
   checkpoint: number
   events: number
   ms: number
+  /** Where the time went (ms): waiting for messages, applying batches, recreating deferred indexes, the swap. */
+  phases: { read_wait: number; apply: number; indexes: number; swap: number }
 }
 
 /** Name of the schema a rebuild of `schema` builds in (within Postgres' 63-character limit). */
@@ -121,11 +123,16 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   const messages = await consumer.consume({ max_messages: batchSize })
   // Up to two batches are read and parsed ahead while the current one is written.
   const reader = readAhead(messages, { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) })
+  const phases = { read_wait: 0, apply: 0, indexes: 0, swap: 0 }
   const applyUpTo = async (c: PoolClient, upTo: number) => {
     while (checkpoint < upTo) {
+      let t = performance.now()
       while (reader.size < batchSize && (reader.last?.seq ?? checkpoint) < upTo) await reader.more()
+      phases.read_wait += performance.now() - t
       const batch = reader.take(batchSize, upTo)
+      t = performance.now()
       if (batch.length > 0) checkpoint = Math.max(checkpoint, (await applyParsed(c, batch)).checkpoint)
+      phases.apply += performance.now() - t
       // A message beyond `upTo` is waiting: everything up to it was read (a gap counts as read).
       if ((reader.first?.seq ?? 0) > upTo) checkpoint = Math.max(checkpoint, upTo)
       o.onProgress?.({ phase: 'replay', done: checkpoint - from, total: target - from })
@@ -143,10 +150,13 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
       if (now - checkpoint <= batchSize) break
       target = now
     }
+    const indexesAt = performance.now()
     await inSchema(o.pool, next, (c) => restoreIndexes(c, next))
+    phases.indexes = performance.now() - indexesAt
     await o.beforeSwap?.()
     o.onProgress?.({ phase: 'swap', done: checkpoint - from, total: target - from })
 
+    const swapAt = performance.now()
     const c = await o.pool.connect()
     try {
       await c.query('BEGIN')
@@ -167,6 +177,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
       await repointFunctions(c, o.schema)
       await repointFunctions(c, prev)
       await c.query('COMMIT')
+      phases.swap = performance.now() - swapAt
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {})
       throw err
@@ -178,5 +189,12 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     await reader.stop()
   }
   if (!o.keepPrevious) await o.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(prev)} CASCADE`)
-  return { schema: o.schema, checkpoint, events: checkpoint - from, ms: Date.now() - started }
+  const round = (x: number) => Math.round(x)
+  return {
+    schema: o.schema,
+    checkpoint,
+    events: checkpoint - from,
+    ms: Date.now() - started,
+    phases: { read_wait: round(phases.read_wait), apply: round(phases.apply), indexes: round(phases.indexes), swap: round(phases.swap) },
+  }
 }

@@ -1,4 +1,5 @@
 import { quoteIdent, type PoolClient } from '@zixly/platform'
+import { DEFERRED } from './bulk.ts'
 
 // Catalog work of a rebuild: which tables a swap must carry over from the serving schema, copying
 // them, and repointing functions that pinned the build schema's name.
@@ -6,7 +7,7 @@ import { quoteIdent, type PoolClient } from '@zixly/platform'
 /** Tables of a schema that are neither read models nor bookkeeping: a rebuild carries them over. */
 export async function carriedTables(c: PoolClient, schema: string, owned: readonly string[]): Promise<string[]> {
   const r = await c.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema])
-  const skip = new Set([...owned, 'schema_migrations', 'projection_checkpoints'])
+  const skip = new Set([...owned, 'schema_migrations', 'projection_checkpoints', DEFERRED])
   const tables = r.rows.map((x) => x.name).filter((t) => !skip.has(t))
   // Referenced tables first, so foreign keys hold while copying.
   const fks = await c.query<{ child: string; parent: string }>(
