@@ -48,7 +48,7 @@ async function call(method: string, path: string, body?: unknown) {
     headers: { ...ingest.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as unknown }
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) }
 }
 async function submit(body: unknown = seed): Promise<string> {
   const r = await call('POST', '/webhook/trading-sweep', body)

@@ -72,7 +72,7 @@ export async function faultStack(opts: FaultStackOptions) {
         headers: { ...ingest.headers, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       })
-      return { status: res.status, body: (await res.json()) as unknown }
+      return { status: res.status, body: (await res.json()) }
     },
 
     /** Read-model statuses of these jobs (missing ones are not projected yet). */

@@ -8,7 +8,10 @@ export async function tcpProxy(target: { host: string; port: number }) {
   let open = true
   const sockets = new Set<Socket>()
   const server = createServer((client) => {
-    if (!open) return client.destroy()
+    if (!open) {
+      client.destroy()
+      return
+    }
     const upstream = createConnection(target)
     for (const s of [client, upstream]) {
       sockets.add(s)

@@ -106,7 +106,7 @@ export async function startTradingApi(behaviours: Record<string, Behaviour>) {
         return send(res, 200, { sweep_run_id: `run-${job.id}`, total_count: job.pairs.length, returned_count: rows.length, offset, limit, results: rows })
       }
       if (url.pathname === '/health') return send(res, 200, { status: 'healthy' })
-      send(res, 404, { detail: 'not found' })
+      return send(res, 404, { detail: 'not found' })
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
