@@ -46,7 +46,13 @@ export function readAhead(source: AsyncIterable<SourceMessage>, opts: { limit: n
   const pump = (async () => {
     try {
       for await (const m of source) {
-        const parsed = parseMessage({ seq: m.seq, subject: m.subject, data: m.json() }, opts.logger)
+        let data: unknown
+        try {
+          data = m.json()
+        } catch {
+          data = undefined // not JSON: parseMessage reports it as an unreadable event, skipped
+        }
+        const parsed = parseMessage({ seq: m.seq, subject: m.subject, data }, opts.logger)
         buf.push({ ...parsed, pending: m.info.pending })
         wake?.()
         while (buf.length - head >= opts.limit && !stopped) await new Promise<void>((r) => (room = r))
