@@ -18,7 +18,7 @@ const ci = loadCompose('docker-compose.ci.yml')
 const merged = mergeCompose(base, ci)
 const validate = composeValidator()
 
-const APP_SERVICES = ['ingest', 'orchestrator', 'executor', 'projector', 'notifier', 'trading-api', 'web']
+const APP_SERVICES = ['ingest', 'orchestrator', 'executor', 'projector', 'notifier', 'sqs-bridge', 'trading-api', 'web']
 const PORTS: Record<string, number> = {
   ingest: 3000,
   web: 3001,
@@ -26,6 +26,7 @@ const PORTS: Record<string, number> = {
   executor: 3012,
   projector: 3013,
   notifier: 3014,
+  'sqs-bridge': 3015,
   'trading-api': 8000,
 }
 const LOCAL_IMAGES: Record<string, string> = {
@@ -188,7 +189,8 @@ describe('docker-compose.ci.yml: host networking with local images', () => {
     const optional = Object.entries(merged.services)
       .filter(([, s]) => !active(s))
       .map(([n]) => n)
-    expect(optional.sort()).toEqual(['grafana', 'minio', 'prometheus'])
+    // sqs-bridge has a local build but needs an SQS queue, so it too runs only when its profile is asked for.
+    expect(optional.sort()).toEqual(['grafana', 'minio', 'prometheus', 'sqs-bridge'])
     for (const [name, s] of Object.entries(merged.services).filter(([, s]) => active(s))) {
       expect(s.image?.startsWith('zixly-local/') || s.build !== undefined, `${name} image ${s.image}`).toBe(
         true,
