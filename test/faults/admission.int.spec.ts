@@ -17,7 +17,7 @@ beforeAll(async () => {
   await admin.updateSettings('b', { rate_limit_per_minute: 1_000_000, read_rate_limit_per_minute: 1_000_000 })
   tenantB = { 'x-api-key': (await admin.createApiKey('b', { name: 'test', role: 'ADMIN' })).key }
   await Promise.all([stack.spawn('orchestrator'), stack.spawn('projector'), stack.spawn('executor', { EXECUTOR_ID: 'only', EXECUTOR_WORKERS: '1' })])
-})
+}, 180_000)
 afterAll(async () => {
   await stack?.stop()
 })
@@ -73,7 +73,7 @@ async function expectTimelines(jobs: string[], statuses: Map<string, string>) {
 }
 
 describe('faults 5 and 6: admission with one slot', () => {
-  it('holds 100 queued jobs while dispatch is paused, and runs them all once resumed', async () => {
+  it('holds 100 queued jobs while dispatch is paused, and runs them all once resumed', { timeout: 300_000 }, async () => {
     expect((await stack.control('/api/dispatch/pause', { reason: 'fault 6' })).status).toBe(200)
     const jobs = await submitMany(100, tiny)
     await eventually(async () => ((await stack.statuses(jobs)).size === 100 ? true : undefined), 30_000)

@@ -19,7 +19,7 @@ beforeAll(async () => {
     stack.spawn('projector'),
     stack.spawn('executor', { EXECUTOR_ID: 'busy', EXECUTOR_CONCURRENCY: '4', EXECUTOR_WORKERS: '1' }),
   ])
-})
+}, 180_000)
 afterAll(async () => {
   await stack?.stop()
 })
@@ -30,7 +30,7 @@ const long = (extra: Record<string, unknown> = {}) => ({
 })
 
 describe('fault 7: cancel 50 jobs in mixed states', () => {
-  it('cancels waiting, running and queued jobs alike, and none of them ever completes', async () => {
+  it('cancels waiting, running and queued jobs alike, and none of them ever completes', { timeout: 300_000 }, async () => {
     // 8 jobs whose attempt times out after 1 s: they wait a minute for their retry.
     const waiting = await Promise.all(Array.from({ length: 8 }, () => stack.submit(long({ timeout_seconds: 1 }))))
     await eventually(async () => {
@@ -58,13 +58,13 @@ describe('fault 7: cancel 50 jobs in mixed states', () => {
       expect(a.status).toBe(202)
       expect(JobActionAccepted.parse(a.body)).toMatchObject({ action: 'cancel', status: 'CANCELLED', unchanged: false })
     }
-    const statuses = await stack.allTerminal(jobs, 30_000)
+    const statuses = await stack.allTerminal(jobs, 90_000)
     expect([...statuses.values()].every((s) => s === 'CANCELLED')).toBe(true)
     // The executor gave its commands up (acked), and nothing is left to run.
     await eventually(async () => {
       const jsm = await stack.env.nc.jetstreamManager()
       return (await jsm.streams.info(stack.env.names.commandsStream)).state.messages === 0 ? true : undefined
-    }, 30_000)
+    }, 90_000)
     // Long enough for anything still in flight to have tried to land.
     await new Promise((r) => setTimeout(r, 2000))
 
@@ -79,6 +79,6 @@ describe('fault 7: cancel 50 jobs in mixed states', () => {
     expect([...(await stack.resultCounts(jobs)).values()]).toEqual([])
     // Cancels free their slots: a new job still runs to completion.
     const after = await stack.submit({ ticker: 'BTC-USD', strategy_type: 'SMA', fast_range: [10, 10], slow_range: [20, 20], step: 1, min_trades: 1 })
-    expect((await stack.allTerminal([after], 30_000)).get(after)).toBe('COMPLETED')
+    expect((await stack.allTerminal([after], 90_000)).get(after)).toBe('COMPLETED')
   })
 })

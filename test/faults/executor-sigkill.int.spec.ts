@@ -11,7 +11,7 @@ let stack: FaultStack
 beforeAll(async () => {
   stack = await faultStack({ label: 'fault1', env: { EXECUTOR_ACK_WAIT_MS: '2000' } })
   await Promise.all([stack.spawn('orchestrator'), stack.spawn('projector')])
-})
+}, 180_000)
 afterAll(async () => {
   await stack?.stop()
 })
@@ -19,7 +19,7 @@ afterAll(async () => {
 const big = { ticker: 'BTC-USD', interval: '1d', fast_range: [5, 50], slow_range: [10, 200], step: 1, strategy_type: 'SMA', min_trades: 10 }
 
 describe('fault 1: an executor dies mid-sweep', () => {
-  it('redelivers the command to another executor, which completes the job exactly once', async () => {
+  it('redelivers the command to another executor, which completes the job exactly once', { timeout: 300_000 }, async () => {
     const pairs = countPairs([5, 50], [10, 200], 1)
     expect(pairs).toBe(7925)
     const first = await stack.spawn('executor', { EXECUTOR_ID: 'doomed', EXECUTOR_WORKERS: '2' })

@@ -23,7 +23,7 @@ beforeAll(async () => {
     stack.spawn('executor', { EXECUTOR_ID: 'e1' }),
     stack.spawn('executor', { EXECUTOR_ID: 'e2' }),
   ])
-})
+}, 180_000)
 afterAll(async () => {
   await stack?.stop()
   await nats?.stop()
@@ -46,7 +46,7 @@ function body(i: number) {
 }
 
 describe('fault 2: NATS restarts while 500 jobs are in flight', () => {
-  it('completes every job exactly once after the restart', async () => {
+  it('completes every job exactly once after the restart', { timeout: 300_000 }, async () => {
     const jobs: string[] = []
     for (let i = 0; i < 500; i += 25) jobs.push(...(await Promise.all(Array.from({ length: 25 }, (_, k) => stack.submit(body(i + k))))))
     // Restart once part of the work is done and the rest is queued or running.

@@ -21,7 +21,7 @@ beforeAll(async () => {
     stack.spawn('executor', { EXECUTOR_ID: 'e1', EXECUTOR_CONCURRENCY: '2', EXECUTOR_WORKERS: '1' }),
     stack.spawn('projector', { DATABASE_URL: pg.toString() }),
   ])
-})
+}, 180_000)
 afterAll(async () => {
   await stack?.stop()
   await proxy?.close()
@@ -38,7 +38,7 @@ async function lastSeq(): Promise<number> {
 }
 
 describe('fault 3: Postgres is unreachable to the projector for 10 s', () => {
-  it('retries, then catches up with the log: every job and event projected once', async () => {
+  it('retries, then catches up with the log: every job and event projected once', { timeout: 300_000 }, async () => {
     const early = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.submit(body(i))))
     await stack.allTerminal(early, 60_000)
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
       TRADING_API_TIMEOUT_MS: '2000',
     }),
   ])
-})
+}, 180_000)
 afterAll(async () => {
   await stack?.stop()
   await api?.close()
@@ -45,7 +45,7 @@ const sweep = (ticker: string, extra: Record<string, unknown> = {}) => ({
 const pairs = countPairs([10, 12], [20, 22], 1)
 
 describe('fault 4: a failing Trading API', () => {
-  it('retries a flaky server until it succeeds, fails and dead-letters one that always fails, and times out a hanging one', async () => {
+  it('retries a flaky server until it succeeds, fails and dead-letters one that always fails, and times out a hanging one', { timeout: 300_000 }, async () => {
     const flaky = await stack.submit(sweep('AAPL'))
     const broken = await stack.submit(sweep('MSFT'))
     const hanging = await stack.submit(sweep('SPY', { timeout_seconds: 2 }))

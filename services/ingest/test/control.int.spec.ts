@@ -59,7 +59,7 @@ async function statusOf(jobId: string): Promise<string | undefined> {
   const r = await call('GET', `/webhook/jobs/${jobId}`)
   return r.status === 200 ? (r.body as { status: string }).status : undefined
 }
-const until = (jobId: string, status: string, ms = 15_000) =>
+const until = (jobId: string, status: string, ms = 60_000) =>
   eventually(async () => ((await statusOf(jobId)) === status ? true : undefined), ms)
 async function types(jobId: string): Promise<string[]> {
   const r = await env.pool.query<{ type: string }>(`SELECT type FROM job_events WHERE job_id = $1 ORDER BY seq`, [jobId])
