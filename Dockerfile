@@ -13,11 +13,13 @@ ENV CI=true \
     PATH=/pnpm:$PATH
 RUN npm i -g pnpm@10.34.9 --no-fund --no-audit --loglevel=error
 WORKDIR /app
-# Fetched from the lockfile alone, so this layer is reused until the lockfile changes.
+# The packages, fetched from the lockfile alone into pnpm's virtual store, kept outside /app in /deps:
+# this layer is reused until the lockfile changes, and the runtime stage copies /deps in a layer of its
+# own that stays cached as long, so a source-only change only links and copies the workspace's files.
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
-RUN pnpm fetch
+RUN pnpm fetch --virtual-store-dir /deps/.pnpm
 COPY . .
-RUN pnpm install --frozen-lockfile --offline
+RUN pnpm install --frozen-lockfile --offline --virtual-store-dir /deps/.pnpm
 # SERVICE is declared only here: the classic builder keys every later RUN on the build args it sees, so
 # declaring it earlier would give each of the seven images its own fetch and install.
 ARG SERVICE
@@ -26,7 +28,9 @@ RUN if [ "$SERVICE" = "web" ]; then pnpm --filter @zixly/web build; fi
 # ---- runtime ----
 FROM ${BASE_IMAGE} AS runtime
 # Root-owned, so read-only for the service user; only /app/.data (local object store) and /tmp are writable.
-# Copied before SERVICE is declared, so the services other than web share this layer.
+# Copied before SERVICE is declared, so the services other than web share these layers: the packages
+# (cached while the lockfile stays the same), then the workspace's own files.
+COPY --from=build /deps /deps
 COPY --from=build /app /app
 RUN mkdir -p /app/.data && chown 10001:10001 /app/.data
 ARG SERVICE
