@@ -99,6 +99,8 @@ for (let run = 1; run <= RUNS; run++) {
   const check = compareResults({ ids: got.zixly.ids, rows: got.zixly.rows }, { ids: got.bullmq.ids, rows: got.bullmq.rows })
   note(`  results: ${check.jobs} jobs, ${check.rows} rows compared, ${check.mismatches} differences`)
   runs.push({ run, zixly: got.zixly.run, bullmq: got.bullmq.run, check, security: got.zixly.security, zixly_stages: got.zixly.stages })
+  // Each finished round is kept even if a later one fails (the machine is shared; runs are long).
+  writeResults('e2e-partial', { settings: { RUNS, JOBS, PACED_SECONDS, INFLIGHT }, runs })
 }
 
 const med = (side: Side, k: Exclude<keyof SideRun, 'rss_idle_mb' | 'rss_peak_mb' | 'cpu_s'>) => median(runs.map((r) => r[side][k]))

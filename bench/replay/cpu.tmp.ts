@@ -14,10 +14,11 @@ const cpu = (label: string, fn: () => void) => {
   const c0 = process.cpuUsage(); const t0 = performance.now(); fn(); const c = process.cpuUsage(c0)
   console.log(label.padEnd(24), 'cpu', Math.round((c.user + c.system) / 1000), 'ms  wall', Math.round(performance.now() - t0), 'ms')
 }
-for (let rep = 0; rep < 3; rep++) {
+const REPS = Number(process.env.REPS ?? 3)
+for (let rep = 0; rep < REPS; rep++) {
   let json: unknown[] = []
   let run: Positioned[] = []
   cpu('decode+JSON.parse', () => { json = raw.map((b) => JSON.parse(dec.decode(b))) })
   cpu('parseEvent', () => { run = json.map((d, i) => ({ event: parseEvent(d), seq: i + 1 })).filter((p): p is Positioned => isJobEvent(p.event)) })
-  cpu('write (fold+serialise)', () => { for (let i = 0; i < run.length; i += 10000) jobsProjection.write(run.slice(i, i + 10000), [[], []]) })
+  for (let k = 0; k < Number(process.env.WREPS ?? 1); k++) cpu('write (fold+serialise)', () => { for (let i = 0; i < run.length; i += 10000) jobsProjection.write(run.slice(i, i + 10000), [[], []]) })
 }
