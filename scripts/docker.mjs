@@ -150,6 +150,15 @@ export async function stopPrivateDaemon({ log = console.log, env = process.env }
   const until = Date.now() + 30_000
   while (alive(pid) && Date.now() < until) await sleep(200)
   if (alive(pid)) process.kill(pid, 'SIGKILL')
+  // dockerd leaves its network namespace handle mounted; nothing else of it stays behind.
+  const netns = join(p.home, 'exec', 'netns', 'default')
+  if (readFileSync('/proc/mounts', 'utf8').includes(` ${netns} `)) {
+    try {
+      execFileSync('umount', [netns], { stdio: 'ignore' })
+    } catch {
+      /* still busy: harmless, the next daemon reuses it */
+    }
+  }
   log(`stopped the private Docker engine (pid ${pid})`)
   return true
 }
