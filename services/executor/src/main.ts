@@ -18,7 +18,7 @@ import { hostname } from 'node:os'
 import { z } from 'zod'
 import { httpRunner } from './adapters/http.ts'
 import { inProcessRunner } from './adapters/inprocess.ts'
-import { withResultsArchive } from './archive.ts'
+import { ARCHIVE_MODES, withResultsArchive } from './archive.ts'
 import { startExecutor } from './shell.ts'
 
 const Config = BaseConfig.extend(MarketDataConfig.shape)
@@ -38,6 +38,8 @@ const Config = BaseConfig.extend(MarketDataConfig.shape)
     /** Ingest's address as the Trading API reaches it; `none` disables callbacks (polling only). */
     CALLBACK_BASE_URL: z.string().default('http://127.0.0.1:3000'),
     CALLBACK_SECRET: z.string().min(16).default('zixly-development-callback-secret'),
+    /** What each completed attempt archives in the object store: `rows` (params + result rows), `full` (+ equity curves), `off`. */
+    RESULTS_ARCHIVE: z.enum(ARCHIVE_MODES).default('rows'),
   })
 
 runMain('executor', async () => {
@@ -65,7 +67,7 @@ runMain('executor', async () => {
           pollIntervalMs: config.TRADING_API_POLL_MS,
         })
       : inProcessRunner({ marketData, ...(config.EXECUTOR_WORKERS ? { workers: config.EXECUTOR_WORKERS } : {}) })
-  const runner = withResultsArchive(adapter, { store: loadObjectStore(), marketData })
+  const runner = withResultsArchive(adapter, { store: loadObjectStore(), marketData, mode: config.RESULTS_ARCHIVE })
   const executor = await startExecutor({
     nc,
     names: n,
