@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureDeps } from './ensure-deps.mjs'
 import { ensureInfrastructure } from './infra.mjs'
+import { ensureSystemPackages } from './system-packages.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const report = join(root, '.zixly', 'test-report.json')
@@ -19,6 +20,19 @@ try {
   console.log('0 passed, 1 failed')
   process.exit(1)
 }
+
+// The browser tests' chromium, promtool, and the private Docker engine's packages (unless the tests are
+// told to use the loopback services), in one apt-get run before any test file starts.
+ensureSystemPackages(
+  {
+    chromium: 'chromium',
+    promtool: 'prometheus',
+    ...(process.env.ZIXLY_TEST_INFRA === 'local' || process.env.DOCKER_HOST
+      ? {}
+      : { dockerd: 'docker.io', 'docker-compose': 'docker-compose', debootstrap: 'debootstrap' }),
+  },
+  { log: (l) => console.log(`[zixly] ${l}`) },
+)
 
 // SvelteKit generates web/.svelte-kit (its tsconfig and types) on sync; a fresh clone has none yet.
 if (existsSync(join(root, 'web', 'package.json'))) {

@@ -16,7 +16,7 @@ export const SCREENSHOTS = join(webDir as string, '..', 'test-results', 'screens
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return
   const apt = (args: string[]) =>
-    spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 })
+    spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 })
   apt(['update'])
   const r = apt(['install', '-y', '--no-install-recommends', 'chromium'])
   if (r.status !== 0 || !existsSync(CHROMIUM)) throw new Error('cannot install chromium (apt-get install -y chromium)')

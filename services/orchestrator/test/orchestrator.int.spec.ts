@@ -17,15 +17,37 @@ afterAll(async () => {
 
 const params = (over: Partial<SweepParams> = {}) =>
   SweepParams.parse({
-    ticker: 'BTC-USD', strategy_type: 'SMA', fast_range: [10, 20], slow_range: [20, 30], step: 5, min_trades: 50,
-    signal_period: 9, interval: '1d', fee: 0.001, init_cash: 1000, priority: 5, max_attempts: 3, ...over,
+    ticker: 'BTC-USD',
+    strategy_type: 'SMA',
+    fast_range: [10, 20],
+    slow_range: [20, 30],
+    step: 5,
+    min_trades: 50,
+    signal_period: 9,
+    interval: '1d',
+    fee: 0.001,
+    init_cash: 1000,
+    priority: 5,
+    max_attempts: 3,
+    ...over,
   })
 const js = () => env.nc.jetstream()
 const subject = (jobId: string) => env.names.eventSubject('local', jobId)
-const meta = (jobId: string) => ({ tenantId: 'local', correlationId: jobId, causationId: 'test', occurredAt: new Date().toISOString() })
+const meta = (jobId: string) => ({
+  tenantId: 'local',
+  correlationId: jobId,
+  causationId: 'test',
+  occurredAt: new Date().toISOString(),
+})
 
 async function request(jobId: string, over: Partial<SweepParams> = {}) {
-  const e: SweepEvent = { id: `SweepRequested:${jobId}`, type: 'SweepRequested', version: 2, data: { job_id: jobId, params: params(over) }, metadata: meta(jobId) }
+  const e: SweepEvent = {
+    id: `SweepRequested:${jobId}`,
+    type: 'SweepRequested',
+    version: 2,
+    data: { job_id: jobId, params: params(over) },
+    metadata: meta(jobId),
+  }
   await appendMessage(js(), subject(jobId), e, { expectedLastSubjectSeq: 0 })
 }
 
@@ -36,25 +58,56 @@ async function report(jobId: string, event: (attempt: number) => SweepEvent) {
   const attempt = (await history(jobId)).filter((e) => e.type === 'SweepDispatched').length
   await appendMessage(js(), subject(jobId), event(attempt), { expectedLastSubjectSeq: last!.seq })
 }
-const completed = (jobId: string) => (attempt: number): SweepEvent => ({
-  id: `SweepCompleted:${jobId}:${attempt}`, type: 'SweepCompleted', version: 1,
-  data: { job_id: jobId, attempt, total_combinations: 0, ranked_combinations: 0, result_chunks: 0, best: null, bnh_return_pct: 0, bars: 0, duration_ms: 1, results_uri: null },
-  metadata: meta(jobId),
-})
-const failedAttempt = (jobId: string) => (attempt: number): SweepEvent => ({
-  id: `SweepAttemptFailed:${jobId}:${attempt}`, type: 'SweepAttemptFailed', version: 1,
-  data: { job_id: jobId, attempt, error: { code: 'BOOM', message: 'boom', retryable: true } }, metadata: meta(jobId),
-})
+const completed =
+  (jobId: string) =>
+  (attempt: number): SweepEvent => ({
+    id: `SweepCompleted:${jobId}:${attempt}`,
+    type: 'SweepCompleted',
+    version: 1,
+    data: {
+      job_id: jobId,
+      attempt,
+      total_combinations: 0,
+      ranked_combinations: 0,
+      result_chunks: 0,
+      best: null,
+      bnh_return_pct: 0,
+      bars: 0,
+      duration_ms: 1,
+      results_uri: null,
+    },
+    metadata: meta(jobId),
+  })
+const failedAttempt =
+  (jobId: string) =>
+  (attempt: number): SweepEvent => ({
+    id: `SweepAttemptFailed:${jobId}:${attempt}`,
+    type: 'SweepAttemptFailed',
+    version: 1,
+    data: { job_id: jobId, attempt, error: { code: 'BOOM', message: 'boom', retryable: true } },
+    metadata: meta(jobId),
+  })
 
 async function history(jobId: string): Promise<SweepEvent[]> {
-  const msgs = await readSubject(js(), await env.nc.jetstreamManager(), env.names.eventsStream, subject(jobId))
+  const msgs = await readSubject(
+    js(),
+    await env.nc.jetstreamManager(),
+    env.names.eventsStream,
+    subject(jobId),
+  )
   return msgs.map((m) => parseSweepEvent(m.data))
 }
 const typesOf = async (jobId: string) => (await history(jobId)).map((e) => e.type)
-const commandCount = async () => (await (await env.nc.jetstreamManager()).streams.info(env.names.commandsStream)).state.messages
+const commandCount = async () =>
+  (await (await env.nc.jetstreamManager()).streams.info(env.names.commandsStream)).state.messages
 const purgeCommands = async () => (await env.nc.jetstreamManager()).streams.purge(env.names.commandsStream)
 const start = (over: Parameters<typeof startOrchestrator>[0]['config'] = {}) =>
-  startOrchestrator({ nc: env.nc, names: env.names, logger: env.logger, config: { limits: { global: 4, perTenant: 4 }, ...over } })
+  startOrchestrator({
+    nc: env.nc,
+    names: env.names,
+    logger: env.logger,
+    config: { limits: { global: 4, perTenant: 4 }, ...over },
+  })
 
 describe('orchestrator', () => {
   it('dispatches no more jobs than the global limit, and the next one as soon as a slot frees', async () => {
@@ -73,14 +126,17 @@ describe('orchestrator', () => {
       await eventually(async () => ((await typesOf(j)).includes('SweepDispatched') ? true : undefined))
       await report(j, completed(j))
     }
+    // The last completion is folded in asynchronously: wait for it rather than racing it.
+    await eventually(async () => (orch.world.openJobs === 0 ? true : undefined))
     await orch.stop()
-    expect(orch.world.openJobs).toBe(0)
     await purgeCommands()
+    expect(orch.world.openJobs).toBe(0)
   })
 
   it('resumes after a restart from its checkpoint without deciding old events again', async () => {
     const kv = await js().views.kv(env.names.kvBucket)
     expect(Number((await kv.get(KV_KEYS.orchestratorCheckpoint))!.string())).toBeGreaterThan(0)
+    await purgeCommands()
     const orch = await start()
     const late = randomUUID()
     await request(late)
@@ -101,14 +157,25 @@ describe('orchestrator', () => {
     await request(job)
     await eventually(async () => ((await typesOf(job)).includes('SweepDispatched') ? true : undefined))
     await report(job, failedAttempt(job))
-    const scheduled = await eventually(async () => (await history(job)).find((e) => e.type === 'SweepRetryScheduled'))
+    const scheduled = await eventually(async () =>
+      (await history(job)).find((e) => e.type === 'SweepRetryScheduled'),
+    )
     await orch.stop()
     orch = await start({ retry })
     const due = scheduled.type === 'SweepRetryScheduled' ? Date.parse(scheduled.data.due_at) : 0
-    const second = await eventually(async () => (await history(job)).find((e) => e.type === 'SweepDispatched' && e.data.attempt === 2), 5000)
+    const second = await eventually(
+      async () => (await history(job)).find((e) => e.type === 'SweepDispatched' && e.data.attempt === 2),
+      5000,
+    )
     expect(Date.parse(second.metadata.occurredAt)).toBeGreaterThanOrEqual(due)
     await orch.stop()
-    expect(await typesOf(job)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepAttemptFailed', 'SweepRetryScheduled', 'SweepDispatched'])
+    expect(await typesOf(job)).toEqual([
+      'SweepRequested',
+      'SweepDispatched',
+      'SweepAttemptFailed',
+      'SweepRetryScheduled',
+      'SweepDispatched',
+    ])
     await report(job, completed(job))
     await purgeCommands()
   })
@@ -117,9 +184,19 @@ describe('orchestrator', () => {
     const orch = await start({ timeoutGraceMs: 100, retry: { baseMs: 50, capMs: 50 } })
     const job = randomUUID()
     await request(job, { timeout_seconds: 1 })
-    await eventually(async () => ((await typesOf(job)).filter((t) => t === 'SweepDispatched').length === 2 ? true : undefined), 6000)
+    await eventually(
+      async () =>
+        (await typesOf(job)).filter((t) => t === 'SweepDispatched').length === 2 ? true : undefined,
+      6000,
+    )
     const events = await history(job)
-    expect(events.map((e) => e.type)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepAttemptFailed', 'SweepRetryScheduled', 'SweepDispatched'])
+    expect(events.map((e) => e.type)).toEqual([
+      'SweepRequested',
+      'SweepDispatched',
+      'SweepAttemptFailed',
+      'SweepRetryScheduled',
+      'SweepDispatched',
+    ])
     expect(events[2]).toMatchObject({ data: { attempt: 1, error: { code: 'ATTEMPT_TIMEOUT' } } })
     await orch.stop()
     await report(job, completed(job))
@@ -136,9 +213,19 @@ describe('orchestrator', () => {
     for (let i = 0; i < 2; i++) expect(await consumer.next({ expires: 2000 })).not.toBeNull()
     // The server gives up (and advises) when it would deliver a third time, to a waiting pull.
     expect(await consumer.next({ expires: 1500 })).toBeNull()
-    const failed = await eventually(async () => (await history(job)).find((e) => e.type === 'SweepFailed'), 8000)
-    expect(await typesOf(job)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepCommandDeadLettered', 'SweepFailed'])
-    expect(failed).toMatchObject({ data: { errors: [{ code: 'MAX_DELIVERIES_EXCEEDED', retryable: false }] } })
+    const failed = await eventually(
+      async () => (await history(job)).find((e) => e.type === 'SweepFailed'),
+      8000,
+    )
+    expect(await typesOf(job)).toEqual([
+      'SweepRequested',
+      'SweepDispatched',
+      'SweepCommandDeadLettered',
+      'SweepFailed',
+    ])
+    expect(failed).toMatchObject({
+      data: { errors: [{ code: 'MAX_DELIVERIES_EXCEEDED', retryable: false }] },
+    })
     await eventually(async () => ((await commandCount()) === 0 ? true : undefined))
     await orch.stop()
   })
