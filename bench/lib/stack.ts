@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import { bundleEntry } from '../../scripts/build-services.mjs'
 import { onInterrupt } from './cleanup.ts'
 import { ROOT } from './output.ts'
 
@@ -27,9 +29,16 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** `tsx` (BENCH_RUNTIME=tsx): run TypeScript through tsx, as `npm start` did before it bundled. */
+export const RUNTIME = process.env.BENCH_RUNTIME === 'tsx' ? 'tsx' : 'bundle'
+const BUILD_DIR = join(ROOT, '.zixly', 'build', `bench-${process.pid}`)
+process.once('exit', () => rmSync(BUILD_DIR, { recursive: true, force: true }))
+
 /**
- * Starts `node --import tsx <entry>` in `cwd` and resolves once it prints `readyText`, as `npm start`
- * runs each service. Output is kept only as a short tail so a long run costs no memory.
+ * Starts `<entry>` in `cwd` as `npm start` runs each service — plain `node` on an esbuild bundle of
+ * the entry (scripts/build-services.mjs; every side of every bench, baselines too, runs this way),
+ * or `node --import tsx <entry>` with BENCH_RUNTIME=tsx — and resolves once it prints `readyText`.
+ * Output is kept only as a short tail so a long run costs no memory.
  */
 export async function startChild(
   name: string,
@@ -37,7 +46,11 @@ export async function startChild(
 ): Promise<Child> {
   // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits (for finding costs).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, name)}`] : []
-  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', opts.entry], {
+  const program =
+    RUNTIME === 'tsx'
+      ? ['--import', 'tsx', opts.entry]
+      : [await bundleEntry(join(opts.cwd, opts.entry), join(BUILD_DIR, `${name}-${basename(opts.entry).replace(/\.ts$/, '')}.mjs`))]
+  const proc = spawn(process.execPath, [...prof, ...program], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { DependencyUnavailable } from '@zixly/platform'
 import { z } from 'zod'
 
@@ -106,14 +106,21 @@ export interface S3SourceOptions {
 /** Objects directly under `s3://bucket/prefix/`. */
 export function s3Source(bucket: string, prefix: string, opts: S3SourceOptions = {}): PriceSource {
   const dirPrefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`
-  const client =
-    opts.client ??
-    new S3Client({
-      region: opts.region ?? 'us-east-1',
-      ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
-      ...(opts.credentials !== undefined && { credentials: opts.credentials }),
-      ...(opts.forcePathStyle !== undefined && { forcePathStyle: opts.forcePathStyle }),
-    })
+  // The AWS SDK (~23 MB of RSS once loaded) is imported on first use, so the default (bundled folder)
+  // source never loads it.
+  let ready: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
+  const s3 = () =>
+    (ready ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client:
+        opts.client ??
+        new sdk.S3Client({
+          region: opts.region ?? 'us-east-1',
+          ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
+          ...(opts.credentials !== undefined && { credentials: opts.credentials }),
+          ...(opts.forcePathStyle !== undefined && { forcePathStyle: opts.forcePathStyle }),
+        }),
+    })))
   const description = `s3://${bucket}/${dirPrefix}`
   return {
     description,
@@ -122,8 +129,9 @@ export function s3Source(bucket: string, prefix: string, opts: S3SourceOptions =
       let token: string | undefined
       try {
         do {
+          const { client, sdk } = await s3()
           const page = await client.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: dirPrefix, Delimiter: '/', ContinuationToken: token }),
+            new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: dirPrefix, Delimiter: '/', ContinuationToken: token }),
           )
           for (const o of page.Contents ?? []) {
             const name = o.Key?.slice(dirPrefix.length)
@@ -138,7 +146,8 @@ export function s3Source(bucket: string, prefix: string, opts: S3SourceOptions =
     },
     async read(name) {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: dirPrefix + name }))
+        const { client, sdk } = await s3()
+        const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: dirPrefix + name }))
         return (await out.Body?.transformToString('utf-8')) ?? ''
       } catch (err) {
         const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { DependencyUnavailable, NotFound, loadConfig } from '@zixly/platform'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
@@ -63,21 +63,29 @@ export interface S3StoreOptions {
 
 /** Objects in an S3 bucket (AWS, MinIO, LocalStack, …). */
 export function s3Store(o: S3StoreOptions): ObjectStore {
-  const client =
-    o.client ??
-    new S3Client({
-      region: o.region ?? 'us-east-1',
-      ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-      ...(o.forcePathStyle === undefined ? {} : { forcePathStyle: o.forcePathStyle }),
-      ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
-    })
+  // The AWS SDK (~23 MB of RSS once loaded) is imported on first use, so a service on the local
+  // folder store never loads it.
+  let ready: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
+  const s3 = () =>
+    (ready ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client:
+        o.client ??
+        new sdk.S3Client({
+          region: o.region ?? 'us-east-1',
+          ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+          ...(o.forcePathStyle === undefined ? {} : { forcePathStyle: o.forcePathStyle }),
+          ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+        }),
+    })))
   const full = (key: string) => (o.prefix ? `${o.prefix.replace(/\/$/, '')}/${checkKey(key)}` : checkKey(key))
   const where = `s3://${o.bucket}${o.endpoint ? ` at ${o.endpoint}` : ''}`
   return {
     description: where,
     async put(key, body, contentType) {
       try {
-        await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: full(key), Body: body, ContentType: contentType }))
+        const { client, sdk } = await s3()
+        await client.send(new sdk.PutObjectCommand({ Bucket: o.bucket, Key: full(key), Body: body, ContentType: contentType }))
       } catch (err) {
         throw new DependencyUnavailable('object store', where, err)
       }
@@ -85,7 +93,8 @@ export function s3Store(o: S3StoreOptions): ObjectStore {
     },
     async get(key) {
       try {
-        const r = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: full(key) }))
+        const { client, sdk } = await s3()
+        const r = await client.send(new sdk.GetObjectCommand({ Bucket: o.bucket, Key: full(key) }))
         return Buffer.from(await r.Body!.transformToByteArray())
       } catch (err) {
         if ((err as { name?: string }).name === 'NoSuchKey') throw new NotFound(`no object ${key}`)

@@ -9,8 +9,9 @@ import {
   type Span,
 } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { NodeSDK } from '@opentelemetry/sdk-node'
+import type { OTLPTraceExporter as OTLPTraceExporterT } from '@opentelemetry/exporter-trace-otlp-http'
+import type { NodeSDK as NodeSDKT } from '@opentelemetry/sdk-node'
+import { createRequire } from 'node:module'
 import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace'
 
 export { SpanKind, type Span }
@@ -19,6 +20,12 @@ export { SpanKind, type Span }
 // the NATS message), from ingest through orchestrator, executor, projector and notifier. The
 // propagator is set even without an SDK, so a service that exports nothing still passes it on.
 propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+
+// The SDK and the OTLP exporter (~25 MB of RSS once loaded) are loaded only when spans are exported.
+const lazyRequire = createRequire(import.meta.url)
+const sdkNode = () => lazyRequire('@opentelemetry/sdk-node') as { NodeSDK: typeof NodeSDKT }
+const otlpHttp = () =>
+  lazyRequire('@opentelemetry/exporter-trace-otlp-http') as { OTLPTraceExporter: typeof OTLPTraceExporterT }
 
 /**
  * Starts the OpenTelemetry SDK when there is somewhere to send spans: OTLP/HTTP when
@@ -30,11 +37,11 @@ export function startTracing(service: string, opts: { exporter?: SpanExporter; e
   const processor = opts.exporter
     ? new SimpleSpanProcessor({ exporter: opts.exporter })
     : env.OTEL_EXPORTER_OTLP_ENDPOINT
-      ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })
+      ? new BatchSpanProcessor({ exporter: new (otlpHttp().OTLPTraceExporter)() })
       : null
   if (!processor) return { flush: async () => {}, stop: async () => {} }
   // No resource detectors: spans then carry no pending async attributes and export without delay.
-  const sdk = new NodeSDK({ serviceName: service, spanProcessors: [processor], instrumentations: [], autoDetectResources: false })
+  const sdk = new (sdkNode().NodeSDK)({ serviceName: service, spanProcessors: [processor], instrumentations: [], autoDetectResources: false })
   sdk.start()
   return { flush: () => processor.forceFlush(), stop: () => sdk.shutdown() }
 }
