@@ -1,8 +1,9 @@
 import { CONSUMERS, parseEvent, TERMINAL_EVENT_TYPES, type Names, type SweepParams } from '@zixly/contracts'
-import { describe, type JetStreamClient, type Logger, type NatsConnection } from '@zixly/platform'
+import { describe, type JetStreamManager, type Logger, type NatsConnection } from '@zixly/platform'
 import type { JsMsg } from 'nats'
 import { deliverOutcome, type DeliverDeps } from './deliver.ts'
 import { outcomeOf, type TerminalEvent } from './outcome.ts'
+import { peekEventType } from './peek.ts'
 
 /** An in-process hook called on every delivery of a terminal event (not de-duplicated: for logs). */
 export type Channel = { name: string; send: (event: TerminalEvent) => Promise<void> }
@@ -30,18 +31,27 @@ export interface NotifierDeps {
 }
 
 type AnyEvent = ReturnType<typeof parseEvent>
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_EVENT_TYPES)
 const isTerminal = (e: AnyEvent): e is TerminalEvent =>
   (TERMINAL_EVENT_TYPES as readonly string[]).includes(e.type)
 
-/** The parameters of a job: its first event on its subject is the SweepRequested (appended expecting an empty subject). */
+/**
+ * The parameters of a job: its first event on its subject is the SweepRequested (appended expecting an
+ * empty subject). One direct read of the stream (the first message on the subject), not a consumer.
+ */
 export async function jobParams(
-  js: JetStreamClient,
+  jsm: JetStreamManager,
   stream: string,
   subject: string,
 ): Promise<SweepParams | null> {
-  const consumer = await js.consumers.get(stream, { filterSubjects: subject })
-  const first = await consumer.next({ expires: 2000 })
-  if (!first) return null
+  let first: { json<T>(): T }
+  try {
+    // `next_by_subj` (the server answers it since 2.9) is missing from nats.js's type for this call.
+    first = await jsm.streams.getMessage(stream, { next_by_subj: subject, seq: 1 } as unknown as { seq: number })
+  } catch (err) {
+    if (/no message found/i.test((err as Error).message)) return null
+    throw err
+  }
   const event = parseEvent(first.json())
   return event.type === 'SweepRequested' ? event.data.params : null
 }
@@ -55,6 +65,7 @@ export async function jobParams(
 export async function startNotifier(deps: NotifierDeps) {
   const { nc, names, logger } = deps
   const js = nc.jetstream()
+  const jsm = await nc.jetstreamManager()
   const consumer = await js.consumers.get(names.eventsStream, CONSUMERS.notifier)
   const messages = await consumer.consume({ max_messages: 256 })
   const deliver: DeliverDeps | undefined = deps.deliver ? { ...deps.deliver, logger } : undefined
@@ -66,7 +77,7 @@ export async function startNotifier(deps: NotifierDeps) {
     try {
       for (const ch of deps.channels ?? []) await ch.send(event)
       if (!deliver) return m.ack()
-      const params = await jobParams(js, names.eventsStream, m.subject)
+      const params = await jobParams(jsm, names.eventsStream, m.subject)
       const { waitMs } = await deliverOutcome(deliver, outcomeOf(event, params))
       if (waitMs === null) m.ack()
       else m.nak(Math.max(250, waitMs))
@@ -83,6 +94,13 @@ export async function startNotifier(deps: NotifierDeps) {
 
   const loop = (async () => {
     for await (const m of messages) {
+      // Most events are not outcomes: those are acked without decoding or validating them (the
+      // envelope's type is read from the first bytes); anything unclear is parsed in full.
+      const peeked = peekEventType(m.data)
+      if (peeked !== null && !TERMINAL.has(peeked)) {
+        m.ack()
+        continue
+      }
       let event: AnyEvent
       try {
         event = parseEvent(m.json())
