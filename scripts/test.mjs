@@ -53,8 +53,11 @@ if (existsSync(report)) {
   passed = r.numPassedTests
   failed = r.numFailedTests
   skipped = r.numPendingTests + (r.numTodoTests ?? 0)
-  // A file that fails to load counts as a failure even though no test in it ran.
-  failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length
+  // A file that fails outside its tests (it does not load, or a beforeAll throws and its tests are
+  // skipped) counts as one failure even though none of its tests failed.
+  failed += r.testResults.filter(
+    (f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'),
+  ).length
 } else {
   failed = 1
 }
