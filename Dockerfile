@@ -9,6 +9,8 @@ ARG BASE_IMAGE=node:20-bookworm-slim
 
 # ---- build: pnpm, the workspace's dependencies (dev ones too: tsx runs the services), web's bundle ----
 FROM ${BASE_IMAGE} AS build
+# Names this stage's images (untagged, but the cache of the next build) so image clean-ups can keep them.
+LABEL zixly.stage=build
 ENV CI=true \
     PNPM_HOME=/pnpm \
     PATH=/pnpm:$PATH

@@ -16,7 +16,9 @@ export function controlSubject(n: Names, tenantId: string | null): string {
 
 /** Subject of dead-lettered messages: `<ns>.evt.<tenant>.deadletter`, or `<ns>.evt.deadletter` when no tenant is known. */
 export function deadLetterSubject(n: Names, tenantId: string | null): string {
-  return tenantId === null ? `${n.namespace}.evt.deadletter` : `${n.namespace}.evt.${token(tenantId)}.deadletter`
+  return tenantId === null
+    ? `${n.namespace}.evt.deadletter`
+    : `${n.namespace}.evt.${token(tenantId)}.deadletter`
 }
 
 /** The tenant a RunSweep subject (`<ns>.cmd.sweep.run.<tenant>`) is for, or null for any other subject. */
@@ -119,7 +121,9 @@ export const DeadLetterView = z.object({
   job_id: z.uuid().nullable(),
   attempts: z.number().int().nullable(),
   reason: z.string(),
-  errors: z.array(z.object({ attempt: z.number().int(), code: z.string(), message: z.string(), retryable: z.boolean() })),
+  errors: z.array(
+    z.object({ attempt: z.number().int(), code: z.string(), message: z.string(), retryable: z.boolean() }),
+  ),
   subject: z.string().nullable(),
   stream_seq: z.number().int().nullable(),
   payload: z.string().nullable(),

@@ -73,7 +73,12 @@ export const SweepStarted = envelopeOf(
 export const SweepProgressed = envelopeOf(
   'SweepProgressed',
   1,
-  z.object({ job_id: JobId, attempt: Attempt, done: z.number().int().min(0), total: z.number().int().min(0) }),
+  z.object({
+    job_id: JobId,
+    attempt: Attempt,
+    done: z.number().int().min(0),
+    total: z.number().int().min(0),
+  }),
 )
 /** A chunk of the results of an attempt (at most RESULTS_CHUNK_SIZE rows, so a message stays small). */
 export const SweepResultsRecorded = envelopeOf(
@@ -212,7 +217,11 @@ export const MessageDeadLettered = envelopeOf(
 )
 
 /** Events that belong to no job: dispatch control and dead-lettered messages. */
-export const ControlEvent = z.discriminatedUnion('type', [DispatchPaused, DispatchResumed, MessageDeadLettered])
+export const ControlEvent = z.discriminatedUnion('type', [
+  DispatchPaused,
+  DispatchResumed,
+  MessageDeadLettered,
+])
 export type ControlEvent = z.infer<typeof ControlEvent>
 
 /** Every current event version of the log. */

@@ -138,9 +138,11 @@ describe.skipIf(!enabled)('docker-compose.yml + docker-compose.ci.yml on this ma
     // Safety net for a failed run; the last test below takes the stack down and checks it.
     await compose(['down', '-v', '--remove-orphans', '-t', '20']).catch(() => {})
     rmSync(ctx, { recursive: true, force: true })
-    // Earlier builds of the service images, once no tag points at them, are removed (the cached layers
-    // of the current ones stay); images younger than 10 minutes may belong to a build still running.
-    await docker(['image', 'prune', '-f', '--filter', 'until=10m']).catch(() => '')
+    // Earlier builds of the service images, once no tag points at them, are removed; images younger
+    // than 10 minutes may belong to a build still running. The untagged build stages are the next
+    // build's cache (the fetched packages): they go only after a week.
+    await docker(['image', 'prune', '-f', '--filter', 'label!=zixly.stage=build', '--filter', 'until=10m']).catch(() => '')
+    await docker(['image', 'prune', '-f', '--filter', 'label=zixly.stage=build', '--filter', 'until=168h']).catch(() => '')
     log('old images pruned')
   }, 600_000)
 

@@ -16,38 +16,60 @@ afterAll(async () => {
   await stack?.stop()
 })
 
-const big = { ticker: 'BTC-USD', interval: '1d', fast_range: [5, 50], slow_range: [10, 200], step: 1, strategy_type: 'SMA', min_trades: 10 }
+const big = {
+  ticker: 'BTC-USD',
+  interval: '1d',
+  fast_range: [5, 50],
+  slow_range: [10, 200],
+  step: 1,
+  strategy_type: 'SMA',
+  min_trades: 10,
+}
 
 describe('fault 1: an executor dies mid-sweep', () => {
-  it('redelivers the command to another executor, which completes the job exactly once', { timeout: 300_000 }, async () => {
-    const pairs = countPairs([5, 50], [10, 200], 1)
-    expect(pairs).toBe(7925)
-    const first = await stack.spawn('executor', { EXECUTOR_ID: 'doomed', EXECUTOR_WORKERS: '2' })
-    const jobId = await stack.submit(big)
-    // Killed once it is well into the grid (its first progress report), never before it started.
-    await whenAppended(stack.env, jobId, 'SweepProgressed')
-    first.kill('SIGKILL')
-    expect((await first.exited).signal).toBe('SIGKILL')
+  it(
+    'redelivers the command to another executor, which completes the job exactly once',
+    { timeout: 300_000 },
+    async () => {
+      const pairs = countPairs([5, 50], [10, 200], 1)
+      expect(pairs).toBe(7925)
+      const first = await stack.spawn('executor', { EXECUTOR_ID: 'doomed', EXECUTOR_WORKERS: '2' })
+      const jobId = await stack.submit(big)
+      // Killed once it is well into the grid (its first progress report), never before it started.
+      await whenAppended(stack.env, jobId, 'SweepProgressed')
+      first.kill('SIGKILL')
+      expect((await first.exited).signal).toBe('SIGKILL')
 
-    await stack.spawn('executor', { EXECUTOR_ID: 'survivor', EXECUTOR_WORKERS: '2' })
-    const statuses = await stack.allTerminal([jobId], 120_000)
-    expect(statuses.get(jobId)).toBe('COMPLETED')
+      await stack.spawn('executor', { EXECUTOR_ID: 'survivor', EXECUTOR_WORKERS: '2' })
+      const statuses = await stack.allTerminal([jobId], 120_000)
+      expect(statuses.get(jobId)).toBe('COMPLETED')
 
-    const events = await stack.history(jobId)
-    const saga = checkSaga(events)
-    expect(saga.problems).toEqual([])
-    expect(saga).toMatchObject({ status: 'COMPLETED', attempts: 1, resultRows: pairs, distinctPairs: pairs })
-    // One dispatch, two starts (the dead executor's and the survivor's), one completion.
-    const count = (t: string) => events.filter((e) => e.type === t).length
-    expect([count('SweepRequested'), count('SweepDispatched'), count('SweepStarted'), count('SweepCompleted')]).toEqual([1, 1, 2, 1])
-    const starters = events.flatMap((e) => (e.type === 'SweepStarted' ? [e.data.executor_id] : []))
-    expect(starters).toEqual(['doomed', 'survivor'])
-    // Every chunk of results comes from the survivor, once each; none from the killed executor.
-    const chunks = Math.ceil(pairs / RESULTS_CHUNK_SIZE)
-    expect(saga.chunksAnnounced).toBe(chunks)
-    expect(count('SweepResultsRecorded')).toBe(chunks)
-    expect(saga.chunksRecorded).toBe(chunks)
-    // The read model holds each combination once.
-    expect((await stack.resultCounts([jobId])).get(jobId)).toEqual({ rows: pairs, distinct: pairs })
-  })
+      const events = await stack.history(jobId)
+      const saga = checkSaga(events)
+      expect(saga.problems).toEqual([])
+      expect(saga).toMatchObject({
+        status: 'COMPLETED',
+        attempts: 1,
+        resultRows: pairs,
+        distinctPairs: pairs,
+      })
+      // One dispatch, two starts (the dead executor's and the survivor's), one completion.
+      const count = (t: string) => events.filter((e) => e.type === t).length
+      expect([
+        count('SweepRequested'),
+        count('SweepDispatched'),
+        count('SweepStarted'),
+        count('SweepCompleted'),
+      ]).toEqual([1, 1, 2, 1])
+      const starters = events.flatMap((e) => (e.type === 'SweepStarted' ? [e.data.executor_id] : []))
+      expect(starters).toEqual(['doomed', 'survivor'])
+      // Every chunk of results comes from the survivor, once each; none from the killed executor.
+      const chunks = Math.ceil(pairs / RESULTS_CHUNK_SIZE)
+      expect(saga.chunksAnnounced).toBe(chunks)
+      expect(count('SweepResultsRecorded')).toBe(chunks)
+      expect(saga.chunksRecorded).toBe(chunks)
+      // The read model holds each combination once.
+      expect((await stack.resultCounts([jobId])).get(jobId)).toEqual({ rows: pairs, distinct: pairs })
+    },
+  )
 })

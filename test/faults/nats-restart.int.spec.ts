@@ -16,7 +16,15 @@ beforeAll(async () => {
   nats = await ownNatsServer()
   // This file runs in its own process: everything it starts talks to its own server.
   process.env.NATS_URL = nats.url
-  stack = await faultStack({ label: 'fault2', env: { MAX_CONCURRENT_SWEEPS: '4', EXECUTOR_ACK_WAIT_MS: '2000', EXECUTOR_CONCURRENCY: '2', EXECUTOR_WORKERS: '1' } })
+  stack = await faultStack({
+    label: 'fault2',
+    env: {
+      MAX_CONCURRENT_SWEEPS: '4',
+      EXECUTOR_ACK_WAIT_MS: '2000',
+      EXECUTOR_CONCURRENCY: '2',
+      EXECUTOR_WORKERS: '1',
+    },
+  })
   await Promise.all([
     stack.spawn('orchestrator'),
     stack.spawn('projector'),
@@ -48,7 +56,8 @@ function body(i: number) {
 describe('fault 2: NATS restarts while 500 jobs are in flight', () => {
   it('completes every job exactly once after the restart', { timeout: 300_000 }, async () => {
     const jobs: string[] = []
-    for (let i = 0; i < 500; i += 25) jobs.push(...(await Promise.all(Array.from({ length: 25 }, (_, k) => stack.submit(body(i + k))))))
+    for (let i = 0; i < 500; i += 25)
+      jobs.push(...(await Promise.all(Array.from({ length: 25 }, (_, k) => stack.submit(body(i + k))))))
     // Restart once part of the work is done and the rest is queued or running.
     await eventually(async () => {
       const s = await stack.statuses(jobs)
@@ -66,7 +75,12 @@ describe('fault 2: NATS restarts while 500 jobs are in flight', () => {
       const pairs = countPairs(b.fast_range, b.slow_range, 1)
       const saga = checkSaga(await stack.history(jobId))
       expect(saga.problems, jobId).toEqual([])
-      expect(saga, jobId).toMatchObject({ status: 'COMPLETED', resultRows: pairs, distinctPairs: pairs, chunksRecorded: 1 })
+      expect(saga, jobId).toMatchObject({
+        status: 'COMPLETED',
+        resultRows: pairs,
+        distinctPairs: pairs,
+        chunksRecorded: 1,
+      })
       expect(results.get(jobId), jobId).toEqual({ rows: pairs, distinct: pairs })
     }
   })

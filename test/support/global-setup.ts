@@ -23,7 +23,7 @@ const log = (line: string) => console.log(`[test-infra] ${line}`)
  * (the path also through `inject('infraPath')`).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const mode = process.env.ZIXLY_TEST_INFRA ?? 'local'
+  const mode = process.env.ZIXLY_TEST_INFRA ?? 'auto'
   if (!['auto', 'containers', 'local'].includes(mode)) throw new Error(`ZIXLY_TEST_INFRA=${mode}: use auto, containers or local`)
   let containers: ContainerInfra | undefined
   let reason = 'ZIXLY_TEST_INFRA=local'
@@ -34,7 +34,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       Object.assign(process.env, containers.urls, { ZIXLY_TEST_INFRA_PATH: 'testcontainers' })
       log(`integration tier on Testcontainers (${((Date.now() - t0) / 1000).toFixed(1)} s): ${containers.description}`)
     } catch (err) {
-      if (!(err instanceof NoEngineError) || mode === 'containers') throw err
+      if (!(err instanceof NoEngineError) || mode === 'containers') {
+        log(`Testcontainers failed (ZIXLY_TEST_INFRA=local runs on the loopback services instead): ${err instanceof Error ? err.message : String(err)}`)
+        throw err
+      }
       reason = `no Docker engine: ${err.message}`
     }
   }

@@ -37,15 +37,50 @@ beforeAll(async () => {
   env = await isolatedEnv('clidlq')
   const [req, disp, start] = lifecycle(failedJob, 'acme', t0)
   const failed: SweepEvent = {
-    id: `SweepFailed:${failedJob}:1`, type: 'SweepFailed', version: 1,
-    data: { job_id: failedJob, attempts: 1, reason: 'failed after 1 attempt: connection refused', errors: [{ attempt: 1, code: 'TRADING_API_UNAVAILABLE', message: 'connection refused', retryable: true }] },
-    metadata: { tenantId: 'acme', correlationId: failedJob, causationId: 'x', occurredAt: new Date(t0 + 5000).toISOString() },
+    id: `SweepFailed:${failedJob}:1`,
+    type: 'SweepFailed',
+    version: 1,
+    data: {
+      job_id: failedJob,
+      attempts: 1,
+      reason: 'failed after 1 attempt: connection refused',
+      errors: [
+        { attempt: 1, code: 'TRADING_API_UNAVAILABLE', message: 'connection refused', retryable: true },
+      ],
+    },
+    metadata: {
+      tenantId: 'acme',
+      correlationId: failedJob,
+      causationId: 'x',
+      occurredAt: new Date(t0 + 5000).toISOString(),
+    },
   }
-  await appendAll(env.nc.jetstream(), env.names, [req!, disp!, start!, failedAttempt(failedJob, 'acme', t0 + 4000, 1), failed])
+  await appendAll(env.nc.jetstream(), env.names, [
+    req!,
+    disp!,
+    start!,
+    failedAttempt(failedJob, 'acme', t0 + 4000, 1),
+    failed,
+  ])
   const orphan: LogEvent = {
-    id: 'MessageDeadLettered:CMD-7', type: 'MessageDeadLettered', version: 1,
-    data: { dead_letter_id: 'CMD-7', source: 'invalid_command', stream: 'COMMANDS', stream_seq: 7, subject: 'zixly.cmd.sweep.run.acme', reason: 'invalid RunSweep', payload: '{"hello":"world"}' },
-    metadata: { tenantId: 'acme', correlationId: 'CMD-7', causationId: 'CMD-7', occurredAt: new Date(t0 + 6000).toISOString() },
+    id: 'MessageDeadLettered:CMD-7',
+    type: 'MessageDeadLettered',
+    version: 1,
+    data: {
+      dead_letter_id: 'CMD-7',
+      source: 'invalid_command',
+      stream: 'COMMANDS',
+      stream_seq: 7,
+      subject: 'zixly.cmd.sweep.run.acme',
+      reason: 'invalid RunSweep',
+      payload: '{"hello":"world"}',
+    },
+    metadata: {
+      tenantId: 'acme',
+      correlationId: 'CMD-7',
+      causationId: 'CMD-7',
+      occurredAt: new Date(t0 + 6000).toISOString(),
+    },
   }
   await appendMessage(env.nc.jetstream(), deadLetterSubject(env.names, 'acme'), orphan)
   projector = await startProjector({ nc: env.nc, pool: env.pool, names: env.names, logger: env.logger })
@@ -77,7 +112,11 @@ describe('zixly dlq', () => {
   it('shows one dead letter with its errors and kept message', async () => {
     const r = await cli('dlq', 'show', 'MessageDeadLettered:CMD-7', '--json')
     expect(r.code).toBe(0)
-    expect(JSON.parse(r.out)).toMatchObject({ source: 'invalid_command', payload: '{"hello":"world"}', stream_seq: 7 })
+    expect(JSON.parse(r.out)).toMatchObject({
+      source: 'invalid_command',
+      payload: '{"hello":"world"}',
+      stream_seq: 7,
+    })
     expect((await cli('dlq', 'show', 'missing')).code).toBe(1)
   })
 
@@ -85,10 +124,22 @@ describe('zixly dlq', () => {
     const r = await cli('dlq', 'redrive', '--all', '--json')
     expect(r.code).toBe(0)
     expect(JSON.parse(r.out)).toMatchObject({ redriven: 1 })
-    const events = await readSubject(env.nc.jetstream(), await env.nc.jetstreamManager(), env.names.eventsStream, env.names.eventSubject('acme', failedJob))
-    expect(parseSweepEvent(events.at(-1)!.data)).toMatchObject({ type: 'SweepRetried', data: { requested_by: 'cli' } })
+    const events = await readSubject(
+      env.nc.jetstream(),
+      await env.nc.jetstreamManager(),
+      env.names.eventsStream,
+      env.names.eventSubject('acme', failedJob),
+    )
+    expect(parseSweepEvent(events.at(-1)!.data)).toMatchObject({
+      type: 'SweepRetried',
+      data: { requested_by: 'cli' },
+    })
     // The retry resolves the job's dead letter; a second redrive finds nothing more to do for it.
-    await eventually(async () => ((await cli('dlq', 'list', '--source', 'job_failed')).out.includes('no dead letters') ? true : undefined))
-    expect((await cli('dlq', 'redrive', `SweepFailed:${failedJob}:1`)).out).toContain('not failed or cancelled')
+    await eventually(async () =>
+      (await cli('dlq', 'list', '--source', 'job_failed')).out.includes('no dead letters') ? true : undefined,
+    )
+    expect((await cli('dlq', 'redrive', `SweepFailed:${failedJob}:1`)).out).toContain(
+      'not failed or cancelled',
+    )
   })
 })

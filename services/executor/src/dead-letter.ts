@@ -13,7 +13,12 @@ import type { JsMsg } from 'nats'
  * names one (`SweepCommandDeadLettered`: the saga then fails that attempt instead of waiting for its
  * deadline), otherwise as a `MessageDeadLettered`. The tenant comes from the subject it was sent on.
  */
-export async function recordInvalidCommand(deps: { js: JetStreamClient; names: Names; stream: string }, m: JsMsg, reason: string, now: Date) {
+export async function recordInvalidCommand(
+  deps: { js: JetStreamClient; names: Names; stream: string },
+  m: JsMsg,
+  reason: string,
+  now: Date,
+) {
   const text = safe(() => m.string()) ?? ''
   const tenantId = tenantOfCommandSubject(deps.names, m.subject)
   const named = CommandIdentity.safeParse(safe(() => JSON.parse(text) as unknown))

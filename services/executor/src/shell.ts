@@ -1,24 +1,35 @@
 import {
   CONSUMERS,
-  parseSweepEvent,
   RESULTS_CHUNK_SIZE,
   RunSweep,
   type EventMetadata,
   type Names,
-  type RecordedError,
   type SweepEvent,
 } from '@zixly/contracts'
 import {
   appendMessage,
   ConcurrencyError,
+  annotateSpan,
   describe,
+  inSpan,
+  jobLogger,
   lastOnSubject,
-  ZixlyError,
+  SpanKind,
+  traceparentOf,
   type Logger,
   type Metrics,
   type NatsConnection,
 } from '@zixly/platform'
 import type { JsMsg } from 'nats'
+import {
+  CONTINUES_ATTEMPT,
+  HandedBack,
+  isAboutAttempt,
+  safeJson,
+  Superseded,
+  toRecorded,
+  tryParse,
+} from './attempt-rules.ts'
 import { recordInvalidCommand } from './dead-letter.ts'
 import { progressGate } from './progress.ts'
 import type { SweepRunner } from './runner.ts'
@@ -38,21 +49,6 @@ export interface ExecutorDeps {
   progress?: { minIntervalMs: number; minFraction: number }
   metrics?: Metrics
   now?: () => Date
-}
-
-
-/** Marks an abort caused by this executor stopping, as opposed to the job being cancelled. */
-class HandedBack extends Error {}
-/** Marks an abort caused by an event that ends this attempt (a cancel, a recorded failure, …). */
-class Superseded extends Error {}
-
-/** Events of another delivery of the same attempt: they do not end it (the guarded appends decide). */
-const CONTINUES_ATTEMPT: ReadonlySet<string> = new Set(['SweepStarted', 'SweepProgressed', 'SweepResultsRecorded'])
-
-/** Whether the job's last event leaves this attempt to run: its dispatch, or an earlier delivery's progress. */
-function isAboutAttempt(last: SweepEvent, attempt: number): boolean {
-  if (last.type !== 'SweepDispatched' && !CONTINUES_ATTEMPT.has(last.type)) return false
-  return 'attempt' in last.data && last.data.attempt === attempt
 }
 
 /**
@@ -95,7 +91,14 @@ export async function startExecutor(deps: ExecutorDeps) {
         continue
       }
       const ac = new AbortController()
-      const p: Promise<void> = handle(m, ac).finally(() => {
+      // The run continues the trace of the dispatch that sent the command (its traceparent header).
+      const meta = (safeJson(m) as { metadata?: { traceparent?: string } } | null)?.metadata
+      const p: Promise<void> = inSpan(
+        'executor RunSweep',
+        traceparentOf(m, meta?.traceparent),
+        { kind: SpanKind.CONSUMER, service: 'executor', attributes: { 'zixly.service': 'executor', 'zixly.executor_id': deps.executorId } },
+        () => handle(m, ac),
+      ).finally(() => {
         inflight.delete(p)
         deps.metrics?.executorBusy.set(inflight.size)
       })
@@ -113,7 +116,10 @@ export async function startExecutor(deps: ExecutorDeps) {
         await recordInvalidCommand({ js, names, stream: names.commandsStream }, m, reason, now())
       } catch (err) {
         // Not recorded yet: it comes back, and after its maximum deliveries the advisory records it.
-        logger.error({ err: describe(err) }, 'could not record the dead letter; the command will be redelivered')
+        logger.error(
+          { err: describe(err) },
+          'could not record the dead letter; the command will be redelivered',
+        )
         m.nak(2000)
         return
       }
@@ -127,7 +133,8 @@ export async function startExecutor(deps: ExecutorDeps) {
     const tenantId = cmd.metadata.tenantId
     const subject = names.eventSubject(tenantId, jobId)
     const delivery = m.info.deliveryCount
-    const log = logger.child({ job_id: jobId, tenant_id: tenantId, attempt, delivery })
+    annotateSpan({ 'zixly.job_id': jobId, 'zixly.tenant_id': tenantId, 'zixly.attempt': attempt })
+    const log = jobLogger(logger, { jobId, tenantId, traceparent: cmd.metadata.traceparent }, { attempt, delivery })
 
     // Run only while the job's last event is about this attempt: its dispatch, or the progress of an
     // earlier delivery of it (an executor that died or handed it back). Anything else — a cancel, a
@@ -174,7 +181,9 @@ export async function startExecutor(deps: ExecutorDeps) {
     const heartbeat = setInterval(() => m.working(), Math.max(100, Math.floor(ackWaitMs / 3)))
     const deadline = cmd.data.deadline_at ? cmd.data.deadline_at - now().getTime() : null
     const signal =
-      deadline === null ? stop.signal : AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(0, deadline))])
+      deadline === null
+        ? stop.signal
+        : AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(0, deadline))])
     const started = now().getTime()
     // Progress reports are appended in order, off the engine's path; a failed one stops the work.
     let reports: Promise<void> = Promise.resolve()
@@ -184,7 +193,13 @@ export async function startExecutor(deps: ExecutorDeps) {
         id: idOf('SweepStarted'),
         type: 'SweepStarted',
         version: 1,
-        data: { job_id: jobId, attempt, executor_id: deps.executorId, combinations: prepared.combinations, bars: prepared.bars },
+        data: {
+          job_id: jobId,
+          attempt,
+          executor_id: deps.executorId,
+          combinations: prepared.combinations,
+          bars: prepared.bars,
+        },
         metadata: meta(),
       })
       const gate = progressGate(deps.progress ?? { minIntervalMs: 250, minFraction: 0.05 })
@@ -215,7 +230,13 @@ export async function startExecutor(deps: ExecutorDeps) {
           id: idOf('SweepResultsRecorded', `:${chunk}`),
           type: 'SweepResultsRecorded',
           version: 1,
-          data: { job_id: jobId, attempt, chunk, chunks, rows: outcome.rows.slice(i, i + RESULTS_CHUNK_SIZE) },
+          data: {
+            job_id: jobId,
+            attempt,
+            chunk,
+            chunks,
+            rows: outcome.rows.slice(i, i + RESULTS_CHUNK_SIZE),
+          },
           metadata: meta(),
         })
       }
@@ -255,10 +276,17 @@ export async function startExecutor(deps: ExecutorDeps) {
         m.nak()
         return
       }
-      if (cause instanceof Superseded || cause instanceof ConcurrencyError || err instanceof ConcurrencyError) {
+      if (
+        cause instanceof Superseded ||
+        cause instanceof ConcurrencyError ||
+        err instanceof ConcurrencyError
+      ) {
         // Someone else wrote to the job: a cancel, a failure recorded by the orchestrator, or another
         // delivery of this attempt that carries on. Either way this delivery's work is over.
-        log.info({ by: cause instanceof Superseded ? cause.message : 'a concurrent append' }, 'attempt stopped: the job moved on')
+        log.info(
+          { by: cause instanceof Superseded ? cause.message : 'a concurrent append' },
+          'attempt stopped: the job moved on',
+        )
         m.ack()
         return
       }
@@ -274,7 +302,10 @@ export async function startExecutor(deps: ExecutorDeps) {
         log.warn({ code: error.code, reason: error.message }, 'attempt failed')
         m.ack()
       } catch (appendErr) {
-        log.error({ err: describe(appendErr) }, 'could not record the failure; the command will be redelivered')
+        log.error(
+          { err: describe(appendErr) },
+          'could not record the failure; the command will be redelivered',
+        )
         m.nak(2000)
       }
     }
@@ -298,32 +329,5 @@ export async function startExecutor(deps: ExecutorDeps) {
       if (timedOut) for (const ac of inflight.values()) ac.abort(new HandedBack('executor stopping'))
       await all
     },
-  }
-}
-
-function safeJson(m: { json: () => unknown }): unknown {
-  try {
-    return m.json()
-  } catch {
-    return null
-  }
-}
-
-function tryParse(data: unknown): SweepEvent | null {
-  try {
-    return parseSweepEvent(data)
-  } catch {
-    return null
-  }
-}
-
-function toRecorded(err: unknown, timedOut: boolean): RecordedError {
-  if (timedOut) return { code: 'ATTEMPT_TIMEOUT', message: 'the attempt ran past its deadline', retryable: true }
-  if (err instanceof ZixlyError) return { code: err.code, message: err.message.slice(0, 2000), retryable: err.retryable }
-  const e = err as { code?: unknown; retryable?: unknown }
-  return {
-    code: typeof e.code === 'string' ? e.code : 'EXECUTION_ERROR',
-    message: describe(err).slice(0, 2000),
-    retryable: typeof e.retryable === 'boolean' ? e.retryable : true,
   }
 }

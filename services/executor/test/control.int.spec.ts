@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { countPairs, deadLetterSubject, parseEvent, parseSweepEvent, SweepParams, type RunSweep, type SweepEvent } from '@zixly/contracts'
+import {
+  countPairs,
+  deadLetterSubject,
+  parseEvent,
+  parseSweepEvent,
+  SweepParams,
+  type RunSweep,
+  type SweepEvent,
+} from '@zixly/contracts'
 import { createMarketData } from '@zixly/market-data'
 import { appendMessage, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
@@ -16,36 +24,82 @@ afterAll(async () => {
 
 const params = (over: Partial<SweepParams> = {}) =>
   SweepParams.parse({
-    ticker: 'BTC-USD', strategy_type: 'SMA', fast_range: [10, 20], slow_range: [20, 30], step: 5, min_trades: 50,
-    signal_period: 9, interval: '1d', fee: 0.001, init_cash: 1000, priority: 5, max_attempts: 3, ...over,
+    ticker: 'BTC-USD',
+    strategy_type: 'SMA',
+    fast_range: [10, 20],
+    slow_range: [20, 30],
+    step: 5,
+    min_trades: 50,
+    signal_period: 9,
+    interval: '1d',
+    fee: 0.001,
+    init_cash: 1000,
+    priority: 5,
+    max_attempts: 3,
+    ...over,
   })
 const js = () => env.nc.jetstream()
 const subject = (jobId: string) => env.names.eventSubject('local', jobId)
-const meta = (jobId: string) => ({ tenantId: 'local', correlationId: jobId, causationId: 'test', occurredAt: new Date().toISOString() })
+const meta = (jobId: string) => ({
+  tenantId: 'local',
+  correlationId: jobId,
+  causationId: 'test',
+  occurredAt: new Date().toISOString(),
+})
 
 /** A job requested and its attempt 1 dispatched, as the orchestrator would leave it; returns the command. */
-async function dispatched(p: SweepParams, deadlineAt?: number): Promise<{ jobId: string; command: RunSweep }> {
+async function dispatched(
+  p: SweepParams,
+  deadlineAt?: number,
+): Promise<{ jobId: string; command: RunSweep }> {
   const jobId = randomUUID()
   const events: SweepEvent[] = [
-    { id: `SweepRequested:${jobId}`, type: 'SweepRequested', version: 2, data: { job_id: jobId, params: p }, metadata: meta(jobId) },
-    { id: `SweepDispatched:${jobId}:1`, type: 'SweepDispatched', version: 1, data: { job_id: jobId, attempt: 1, command_id: `RunSweep:${jobId}:1` }, metadata: meta(jobId) },
+    {
+      id: `SweepRequested:${jobId}`,
+      type: 'SweepRequested',
+      version: 2,
+      data: { job_id: jobId, params: p },
+      metadata: meta(jobId),
+    },
+    {
+      id: `SweepDispatched:${jobId}:1`,
+      type: 'SweepDispatched',
+      version: 1,
+      data: { job_id: jobId, attempt: 1, command_id: `RunSweep:${jobId}:1` },
+      metadata: meta(jobId),
+    },
   ]
   for (const e of events) await appendMessage(js(), subject(jobId), e)
   const command: RunSweep = {
-    id: `RunSweep:${jobId}:1`, type: 'RunSweep', version: 1,
-    data: { job_id: jobId, attempt: 1, params: p, ...(deadlineAt === undefined ? {} : { deadline_at: deadlineAt }) },
+    id: `RunSweep:${jobId}:1`,
+    type: 'RunSweep',
+    version: 1,
+    data: {
+      job_id: jobId,
+      attempt: 1,
+      params: p,
+      ...(deadlineAt === undefined ? {} : { deadline_at: deadlineAt }),
+    },
     metadata: meta(jobId),
   }
   return { jobId, command }
 }
-const send = (command: unknown, tenant = 'local') => appendMessage(js(), env.names.runSweepSubject(tenant), command as { id: string })
+const send = (command: unknown, tenant = 'local') =>
+  appendMessage(js(), env.names.runSweepSubject(tenant), command as { id: string })
 
 async function history(jobId: string): Promise<Array<SweepEvent & { seq: number }>> {
-  const msgs = await readSubject(js(), await env.nc.jetstreamManager(), env.names.eventsStream, subject(jobId))
+  const msgs = await readSubject(
+    js(),
+    await env.nc.jetstreamManager(),
+    env.names.eventsStream,
+    subject(jobId),
+  )
   return msgs.map((m) => ({ ...parseSweepEvent(m.data), seq: m.seq }))
 }
-const commandsLeft = async () => (await (await env.nc.jetstreamManager()).streams.info(env.names.commandsStream)).state.messages
-const executorOf = (runner: SweepRunner, id: string) => startExecutor({ nc: env.nc, names: env.names, logger: env.logger, runner, executorId: id, ackWaitMs: 3000 })
+const commandsLeft = async () =>
+  (await (await env.nc.jetstreamManager()).streams.info(env.names.commandsStream)).state.messages
+const executorOf = (runner: SweepRunner, id: string) =>
+  startExecutor({ nc: env.nc, names: env.names, logger: env.logger, runner, executorId: id, ackWaitMs: 3000 })
 
 /** A runner whose sweep never reports progress and runs until it is aborted; says when it was aborted. */
 function silentRunner() {
@@ -83,7 +137,13 @@ describe('executor: cancel, timeout and poison commands', () => {
       await silent.running
       const events = await history(jobId)
       const cancelledAt = Date.now()
-      const cancel: SweepEvent = { id: `SweepCancelled:${jobId}:x`, type: 'SweepCancelled', version: 1, data: { job_id: jobId, reason: 'test' }, metadata: meta(jobId) }
+      const cancel: SweepEvent = {
+        id: `SweepCancelled:${jobId}:x`,
+        type: 'SweepCancelled',
+        version: 1,
+        data: { job_id: jobId, reason: 'test' },
+        metadata: meta(jobId),
+      }
       await appendMessage(js(), subject(jobId), cancel, { expectedLastSubjectSeq: events.at(-1)!.seq })
       const abortedAt = await eventually(async () => silent.abortedAt() ?? undefined, 5000, 10)
       expect(abortedAt - cancelledAt).toBeLessThan(1000)
@@ -100,13 +160,24 @@ describe('executor: cancel, timeout and poison commands', () => {
     const executor = await executorOf(runner, 'deadline-test')
     try {
       // Far more work than fits before the deadline (the hourly series, thousands of pairs).
-      const big = params({ interval: '1h', fast_range: [5, 50], slow_range: [10, 200], step: 1, min_trades: 10 })
+      const big = params({
+        interval: '1h',
+        fast_range: [5, 50],
+        slow_range: [10, 200],
+        step: 1,
+        min_trades: 10,
+      })
       expect(countPairs(big.fast_range, big.slow_range, big.step)).toBe(7925)
       const deadline = Date.now() + 1500
       const { jobId, command } = await dispatched(big, deadline)
       await send(command)
-      const failed = await eventually(async () => (await history(jobId)).find((e) => e.type === 'SweepAttemptFailed'), 10_000)
-      expect(failed).toMatchObject({ data: { attempt: 1, error: { code: 'ATTEMPT_TIMEOUT', retryable: true } } })
+      const failed = await eventually(
+        async () => (await history(jobId)).find((e) => e.type === 'SweepAttemptFailed'),
+        10_000,
+      )
+      expect(failed).toMatchObject({
+        data: { attempt: 1, error: { code: 'ATTEMPT_TIMEOUT', retryable: true } },
+      })
       expect(Date.parse(failed.metadata.occurredAt) - deadline).toBeLessThan(1000)
       expect((await history(jobId)).some((e) => e.type === 'SweepCompleted')).toBe(false)
       await eventually(async () => ((await commandsLeft()) === 0 ? true : undefined))
@@ -122,14 +193,25 @@ describe('executor: cancel, timeout and poison commands', () => {
     try {
       const { jobId, command } = await dispatched(params())
       await send({ ...command, id: 'bad-1', data: { ...command.data, params: { ticker: 'BTC-USD' } } })
-      const dl = await eventually(async () => (await history(jobId)).find((e) => e.type === 'SweepCommandDeadLettered'))
-      expect(dl).toMatchObject({ data: { source: 'invalid_command', attempt: 1, reason: expect.stringContaining('invalid RunSweep') } })
+      const dl = await eventually(async () =>
+        (await history(jobId)).find((e) => e.type === 'SweepCommandDeadLettered'),
+      )
+      expect(dl).toMatchObject({
+        data: { source: 'invalid_command', attempt: 1, reason: expect.stringContaining('invalid RunSweep') },
+      })
       await send({ id: 'bad-2', hello: 'world' })
       const orphan = await eventually(async () => {
-        const msgs = await readSubject(js(), await env.nc.jetstreamManager(), env.names.eventsStream, deadLetterSubject(env.names, 'local'))
+        const msgs = await readSubject(
+          js(),
+          await env.nc.jetstreamManager(),
+          env.names.eventsStream,
+          deadLetterSubject(env.names, 'local'),
+        )
         return msgs.map((m) => parseEvent(m.data)).find((e) => e.type === 'MessageDeadLettered')
       })
-      expect(orphan).toMatchObject({ data: { source: 'invalid_command', payload: JSON.stringify({ id: 'bad-2', hello: 'world' }) } })
+      expect(orphan).toMatchObject({
+        data: { source: 'invalid_command', payload: JSON.stringify({ id: 'bad-2', hello: 'world' }) },
+      })
       // Terminated, not redelivered: the work queue is empty and nothing ran.
       await eventually(async () => ((await commandsLeft()) === 0 ? true : undefined))
       expect(silent.abortedAt()).toBeNull()
@@ -144,13 +226,24 @@ describe('executor: cancel, timeout and poison commands', () => {
     try {
       const { jobId, command } = await dispatched(params())
       const failed: SweepEvent = {
-        id: `SweepAttemptFailed:${jobId}:1:x`, type: 'SweepAttemptFailed', version: 1,
-        data: { job_id: jobId, attempt: 1, error: { code: 'ATTEMPT_TIMEOUT', message: 'late', retryable: true } }, metadata: meta(jobId),
+        id: `SweepAttemptFailed:${jobId}:1:x`,
+        type: 'SweepAttemptFailed',
+        version: 1,
+        data: {
+          job_id: jobId,
+          attempt: 1,
+          error: { code: 'ATTEMPT_TIMEOUT', message: 'late', retryable: true },
+        },
+        metadata: meta(jobId),
       }
       await appendMessage(js(), subject(jobId), failed)
       await send(command)
       await eventually(async () => ((await commandsLeft()) === 0 ? true : undefined))
-      expect((await history(jobId)).map((e) => e.type)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepAttemptFailed'])
+      expect((await history(jobId)).map((e) => e.type)).toEqual([
+        'SweepRequested',
+        'SweepDispatched',
+        'SweepAttemptFailed',
+      ])
     } finally {
       await executor.stop()
     }

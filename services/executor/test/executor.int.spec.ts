@@ -48,23 +48,46 @@ function whenStarted(jobId: string): Promise<void> {
 
 async function history(jobId: string): Promise<SweepEvent[]> {
   const js = env.nc.jetstream()
-  const msgs = await readSubject(js, await env.nc.jetstreamManager(), env.names.eventsStream, env.names.eventSubject('local', jobId))
+  const msgs = await readSubject(
+    js,
+    await env.nc.jetstreamManager(),
+    env.names.eventsStream,
+    env.names.eventSubject('local', jobId),
+  )
   return msgs.map((m) => parseSweepEvent(m.data))
 }
 
 async function completed(jobId: string, timeoutMs = 60_000) {
   return eventually(async () => {
-    const r = await env.pool.query(`SELECT status, (SELECT count(*) FROM trading_sweep_results WHERE job_id = $1) AS n FROM pipeline_jobs WHERE id = $1`, [jobId])
+    const r = await env.pool.query(
+      `SELECT status, (SELECT count(*) FROM trading_sweep_results WHERE job_id = $1) AS n FROM pipeline_jobs WHERE id = $1`,
+      [jobId],
+    )
     const row = r.rows[0] as { status: string; n: string } | undefined
-    return row && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(row.status) ? { status: row.status, rows: Number(row.n) } : undefined
+    return row && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(row.status)
+      ? { status: row.status, rows: Number(row.n) }
+      : undefined
   }, timeoutMs)
 }
 
-const big = { ticker: 'BTC-USD', interval: '1h', fast_range: [5, 25], slow_range: [10, 100], step: 1, strategy_type: 'SMA', min_trades: 10 }
+const big = {
+  ticker: 'BTC-USD',
+  interval: '1h',
+  fast_range: [5, 25],
+  slow_range: [10, 100],
+  step: 1,
+  strategy_type: 'SMA',
+  min_trades: 10,
+}
 
 describe('executor shutdown and restart', () => {
   it('hands an in-flight sweep back on SIGTERM; the next executor completes it exactly once', async () => {
-    const first = await spawnService('executor', { ...env.env, EXECUTOR_WORKERS: '1', EXECUTOR_STOP_GRACE_MS: '0', EXECUTOR_ID: 'first' })
+    const first = await spawnService('executor', {
+      ...env.env,
+      EXECUTOR_WORKERS: '1',
+      EXECUTOR_STOP_GRACE_MS: '0',
+      EXECUTOR_ID: 'first',
+    })
     const jobId = await submit(big)
     await whenStarted(jobId)
     first.kill('SIGTERM')
@@ -80,7 +103,9 @@ describe('executor shutdown and restart', () => {
       const events = await history(jobId)
       expect(events.filter((e) => e.type === 'SweepCompleted')).toHaveLength(1)
       expect(events.filter((e) => e.type === 'SweepDispatched')).toHaveLength(1)
-      const completedBy = events.filter((e) => e.type === 'SweepStarted').map((e) => (e.type === 'SweepStarted' ? e.data.executor_id : ''))
+      const completedBy = events
+        .filter((e) => e.type === 'SweepStarted')
+        .map((e) => (e.type === 'SweepStarted' ? e.data.executor_id : ''))
       expect(completedBy).toEqual(['first', 'second'])
     } finally {
       second.kill('SIGTERM')
@@ -89,7 +114,12 @@ describe('executor shutdown and restart', () => {
   })
 
   it('lets an in-flight sweep finish on SIGTERM before exiting', async () => {
-    const first = await spawnService('executor', { ...env.env, EXECUTOR_WORKERS: '1', EXECUTOR_STOP_GRACE_MS: '60000', EXECUTOR_ID: 'graceful' })
+    const first = await spawnService('executor', {
+      ...env.env,
+      EXECUTOR_WORKERS: '1',
+      EXECUTOR_STOP_GRACE_MS: '60000',
+      EXECUTOR_ID: 'graceful',
+    })
     const jobId = await submit({ ...big, interval: '1d', fast_range: [5, 30], slow_range: [10, 120] })
     await whenStarted(jobId)
     first.kill('SIGTERM')

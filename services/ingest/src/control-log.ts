@@ -8,7 +8,15 @@ import {
   type Names,
   type SweepEvent,
 } from '@zixly/contracts'
-import { appendMessage, Conflict, ConcurrencyError, lastOnSubject, NotFound, type JetStreamClient, type JetStreamManager } from '@zixly/platform'
+import {
+  appendMessage,
+  Conflict,
+  ConcurrencyError,
+  lastOnSubject,
+  NotFound,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@zixly/platform'
 import { randomUUID } from 'node:crypto'
 
 /** What the control routes need of the log. */
@@ -85,10 +93,15 @@ export function controlLog(deps: ControlLogDeps) {
 
   return {
     /** Cancels a job in any state but a finished one; cancelling a cancelled job changes nothing. */
-    cancel(tenantId: string, jobId: string, opts: { reason?: string | undefined; by: string; cause: string }) {
+    cancel(
+      tenantId: string,
+      jobId: string,
+      opts: { reason?: string | undefined; by: string; cause: string },
+    ) {
       return act(tenantId, jobId, (status, last, seq) => {
         if (status === 'CANCELLED') return { status, unchanged: true }
-        if (status === 'COMPLETED' || status === 'FAILED') throw new Conflict(`job ${jobId} is ${status} and cannot be cancelled`, 'JOB_FINISHED')
+        if (status === 'COMPLETED' || status === 'FAILED')
+          throw new Conflict(`job ${jobId} is ${status} and cannot be cancelled`, 'JOB_FINISHED')
         return {
           id: `SweepCancelled:${jobId}:${seq}`,
           type: 'SweepCancelled',
@@ -103,26 +116,42 @@ export function controlLog(deps: ControlLogDeps) {
     retry(tenantId: string, jobId: string, opts: { reason?: string | undefined; by: string; cause: string }) {
       return act(tenantId, jobId, (status, last, seq) => {
         if (status !== 'FAILED' && status !== 'CANCELLED')
-          throw new Conflict(`job ${jobId} is ${status}; only a FAILED or CANCELLED job can be retried`, 'JOB_NOT_RETRYABLE')
+          throw new Conflict(
+            `job ${jobId} is ${status}; only a FAILED or CANCELLED job can be retried`,
+            'JOB_NOT_RETRYABLE',
+          )
         return {
           id: `SweepRetried:${jobId}:${seq}`,
           type: 'SweepRetried',
           version: 1,
-          data: { job_id: jobId, requested_by: opts.by, ...(opts.reason === undefined ? {} : { reason: opts.reason }) },
+          data: {
+            job_id: jobId,
+            requested_by: opts.by,
+            ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+          },
           metadata: meta(tenantId, last, opts.cause),
         }
       })
     },
 
     /** Pauses or resumes dispatch for one tenant (or every tenant: null); answers the new state. */
-    async setDispatch(actorTenant: string, scope: string | null, paused: boolean, opts: { reason?: string | undefined; by: string; cause: string }): Promise<DispatchState> {
+    async setDispatch(
+      actorTenant: string,
+      scope: string | null,
+      paused: boolean,
+      opts: { reason?: string | undefined; by: string; cause: string },
+    ): Promise<DispatchState> {
       const occurredAt = deps.now().toISOString()
       const id = randomUUID()
       const event: LogEvent = {
         id: `${paused ? 'DispatchPaused' : 'DispatchResumed'}:${scope ?? 'all'}:${id}`,
         type: paused ? 'DispatchPaused' : 'DispatchResumed',
         version: 1,
-        data: { tenant_id: scope, requested_by: opts.by, ...(opts.reason === undefined ? {} : { reason: opts.reason }) },
+        data: {
+          tenant_id: scope,
+          requested_by: opts.by,
+          ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+        },
         metadata: { tenantId: actorTenant, correlationId: id, causationId: opts.cause, occurredAt },
       }
       await appendMessage(js, controlSubject(names, scope), event)
@@ -136,7 +165,12 @@ export function controlLog(deps: ControlLogDeps) {
         const e = last ? parseEvent(last.data) : null
         if (!e || (e.type !== 'DispatchPaused' && e.type !== 'DispatchResumed'))
           return { tenant_id: scope, paused: false, reason: null, updated_at: new Date(0).toISOString() }
-        return { tenant_id: scope, paused: e.type === 'DispatchPaused', reason: e.data.reason ?? null, updated_at: e.metadata.occurredAt }
+        return {
+          tenant_id: scope,
+          paused: e.type === 'DispatchPaused',
+          reason: e.data.reason ?? null,
+          updated_at: e.metadata.occurredAt,
+        }
       }
       return Promise.all([read(null), read(tenantId)])
     },

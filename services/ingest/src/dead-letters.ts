@@ -20,7 +20,11 @@ const Row = z.object({
 })
 
 /** A page of a tenant's dead letters, newest first (the `dead_letters` read model). */
-export async function deadLetters(c: PoolClient, tenantId: string, q: DeadLettersQuery): Promise<DeadLettersPage> {
+export async function deadLetters(
+  c: PoolClient,
+  tenantId: string,
+  q: DeadLettersQuery,
+): Promise<DeadLettersPage> {
   const r = await c.query(
     `SELECT d.*, count(*) OVER () AS total_count FROM dead_letters d
      WHERE d.tenant_id = $1 AND ($2::text IS NULL OR d.source = $2) AND ($3::uuid IS NULL OR d.job_id = $3)
@@ -46,9 +50,21 @@ export async function deadLetters(c: PoolClient, tenantId: string, q: DeadLetter
 }
 
 /** One dead letter of a tenant, or null. */
-export async function deadLetter(c: PoolClient, tenantId: string, id: string): Promise<DeadLetterView | null> {
-  const r = await c.query(`SELECT d.*, 0 AS total_count FROM dead_letters d WHERE d.tenant_id = $1 AND d.id = $2`, [tenantId, id])
+export async function deadLetter(
+  c: PoolClient,
+  tenantId: string,
+  id: string,
+): Promise<DeadLetterView | null> {
+  const r = await c.query(
+    `SELECT d.*, 0 AS total_count FROM dead_letters d WHERE d.tenant_id = $1 AND d.id = $2`,
+    [tenantId, id],
+  )
   const row = r.rows[0] ? Row.parse(r.rows[0]) : null
   if (!row) return null
-  return DeadLetterView.parse({ ...row, total_count: undefined, created_at: row.created_at.toISOString(), resolved_at: row.resolved_at?.toISOString() ?? null })
+  return DeadLetterView.parse({
+    ...row,
+    total_count: undefined,
+    created_at: row.created_at.toISOString(),
+    resolved_at: row.resolved_at?.toISOString() ?? null,
+  })
 }

@@ -25,12 +25,23 @@ beforeAll(async () => {
   const runner: SweepRunner = {
     name: 'test',
     async prepare(params, signal, ctx) {
-      if (failing.has(ctx.jobId)) throw Object.assign(new Error(`the test server refused ${ctx.jobId}`), { code: 'TEST_REFUSED', retryable: true })
+      if (failing.has(ctx.jobId))
+        throw Object.assign(new Error(`the test server refused ${ctx.jobId}`), {
+          code: 'TEST_REFUSED',
+          retryable: true,
+        })
       return engine.prepare(params, signal, ctx)
     },
     close: async () => {},
   }
-  executor = await startExecutor({ nc: env.nc, names: env.names, logger: env.logger, runner, executorId: 'control-test', concurrency: 2 })
+  executor = await startExecutor({
+    nc: env.nc,
+    names: env.names,
+    logger: env.logger,
+    runner,
+    executorId: 'control-test',
+    concurrency: 2,
+  })
 })
 afterAll(async () => {
   await executor?.stop()
@@ -48,7 +59,7 @@ async function call(method: string, path: string, body?: unknown) {
     headers: { ...ingest.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) }
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.json() }
 }
 async function submit(body: unknown = seed): Promise<string> {
   const r = await call('POST', '/webhook/trading-sweep', body)
@@ -62,7 +73,10 @@ async function statusOf(jobId: string): Promise<string | undefined> {
 const until = (jobId: string, status: string, ms = 60_000) =>
   eventually(async () => ((await statusOf(jobId)) === status ? true : undefined), ms)
 async function types(jobId: string): Promise<string[]> {
-  const r = await env.pool.query<{ type: string }>(`SELECT type FROM job_events WHERE job_id = $1 ORDER BY seq`, [jobId])
+  const r = await env.pool.query<{ type: string }>(
+    `SELECT type FROM job_events WHERE job_id = $1 ORDER BY seq`,
+    [jobId],
+  )
   return r.rows.map((x) => x.type)
 }
 
@@ -80,9 +94,16 @@ describe('control API', () => {
   it('pauses dispatch: queued jobs wait and are cancelled there; resume dispatches the rest', async () => {
     const paused = await call('POST', '/api/dispatch/pause', { reason: 'maintenance' })
     expect(paused.status).toBe(200)
-    expect(DispatchState.parse(paused.body)).toMatchObject({ tenant_id: null, paused: true, reason: 'maintenance' })
+    expect(DispatchState.parse(paused.body)).toMatchObject({
+      tenant_id: null,
+      paused: true,
+      reason: 'maintenance',
+    })
     const states = await call('GET', '/api/dispatch')
-    expect(states.body).toMatchObject([{ tenant_id: null, paused: true }, { tenant_id: 'local', paused: false }])
+    expect(states.body).toMatchObject([
+      { tenant_id: null, paused: true },
+      { tenant_id: 'local', paused: false },
+    ])
 
     const [a, b] = [await submit(), await submit()]
     await until(a, 'QUEUED')
@@ -91,7 +112,12 @@ describe('control API', () => {
 
     const cancelled = await call('POST', `/api/jobs/${a}/cancel`, { reason: 'not needed' })
     expect(cancelled.status).toBe(202)
-    expect(JobActionAccepted.parse(cancelled.body)).toEqual({ job_id: a, action: 'cancel', status: 'CANCELLED', unchanged: false })
+    expect(JobActionAccepted.parse(cancelled.body)).toEqual({
+      job_id: a,
+      action: 'cancel',
+      status: 'CANCELLED',
+      unchanged: false,
+    })
     const again = await call('POST', `/api/jobs/${a}/cancel`)
     expect(again.status).toBe(200)
     expect(again.body).toMatchObject({ status: 'CANCELLED', unchanged: true })
@@ -136,11 +162,23 @@ describe('control API', () => {
     expect(retried.body).toMatchObject({ job_id: job, action: 'retry', status: 'QUEUED' })
     await until(job, 'COMPLETED')
     expect(await types(job)).toEqual([
-      'SweepRequested', 'SweepDispatched', 'SweepAttemptFailed', 'SweepFailed',
-      'SweepRetried', 'SweepDispatched', 'SweepStarted', 'SweepResultsRecorded', 'SweepCompleted',
+      'SweepRequested',
+      'SweepDispatched',
+      'SweepAttemptFailed',
+      'SweepFailed',
+      'SweepRetried',
+      'SweepDispatched',
+      'SweepStarted',
+      'SweepResultsRecorded',
+      'SweepCompleted',
     ])
-    const attempts = (await call('GET', `/webhook/jobs/${job}`)).body as { attempts: Array<{ attempt: number; status: string }> }
-    expect(attempts.attempts.map((a) => [a.attempt, a.status])).toEqual([[1, 'FAILED'], [2, 'SUCCEEDED']])
+    const attempts = (await call('GET', `/webhook/jobs/${job}`)).body as {
+      attempts: Array<{ attempt: number; status: string }>
+    }
+    expect(attempts.attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'FAILED'],
+      [2, 'SUCCEEDED'],
+    ])
     // The dead letter is resolved by the retry: listed with state=all, not among the open ones.
     const open = DeadLettersPage.parse((await call('GET', '/api/dead-letters')).body)
     expect(open.dead_letters.some((d) => d.job_id === job)).toBe(false)
@@ -162,7 +200,8 @@ describe('control API', () => {
     for (const j of jobs.slice(0, 2)) await until(j, 'COMPLETED')
     expect(await statusOf(jobs[2]!)).toBe('FAILED')
 
-    const dl = DeadLettersPage.parse((await call('GET', `/api/dead-letters?job_id=${jobs[2]}`)).body).dead_letters[0]!
+    const dl = DeadLettersPage.parse((await call('GET', `/api/dead-letters?job_id=${jobs[2]}`)).body)
+      .dead_letters[0]!
     const redriven = await call('POST', `/api/dead-letters/${encodeURIComponent(dl.id)}/redrive`)
     expect(redriven.status).toBe(202)
     await until(jobs[2]!, 'COMPLETED')

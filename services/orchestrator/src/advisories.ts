@@ -8,7 +8,15 @@ import {
   type LogEvent,
   type Names,
 } from '@zixly/contracts'
-import { appendMessage, describe, type JetStreamClient, type JetStreamManager, type Logger, type Metrics, type NatsConnection } from '@zixly/platform'
+import {
+  appendMessage,
+  describe,
+  type JetStreamClient,
+  type JetStreamManager,
+  type Logger,
+  type Metrics,
+  type NatsConnection,
+} from '@zixly/platform'
 
 /**
  * Turns JetStream's max-deliveries advisory for the executors' consumer into a dead-letter record:
@@ -32,12 +40,16 @@ export function watchMaxDeliveries(deps: {
       if (err) return
       const adv = MaxDeliveriesAdvisory.safeParse(safe(() => m.json()))
       if (!adv.success) return logger.warn({ subject: m.subject }, 'ignoring an unreadable advisory')
-      void deps.serially(() => record(adv.data)).catch((e: unknown) => logger.error({ err: describe(e) }, 'could not record a dead letter'))
+      void deps
+        .serially(() => record(adv.data))
+        .catch((e: unknown) => logger.error({ err: describe(e) }, 'could not record a dead letter'))
     },
   })
 
   async function record(adv: MaxDeliveriesAdvisory): Promise<void> {
-    const stored = await deps.jsm.streams.getMessage(names.commandsStream, { seq: adv.stream_seq }).catch(() => null)
+    const stored = await deps.jsm.streams
+      .getMessage(names.commandsStream, { seq: adv.stream_seq })
+      .catch(() => null)
     const text = stored ? safe(() => stored.string()) : null
     const subject = stored?.subject ?? ''
     const tenantId = tenantOfCommandSubject(names, subject)
@@ -77,7 +89,10 @@ export function watchMaxDeliveries(deps: {
     }
     await appendMessage(deps.js, target, event)
     deps.metrics?.deadLetters.inc({ reason: 'max_deliveries' })
-    logger.warn({ stream_seq: adv.stream_seq, subject, deliveries: adv.deliveries }, 'command dead-lettered after its maximum deliveries')
+    logger.warn(
+      { stream_seq: adv.stream_seq, subject, deliveries: adv.deliveries },
+      'command dead-lettered after its maximum deliveries',
+    )
     await deps.jsm.streams.deleteMessage(names.commandsStream, adv.stream_seq).catch(() => false)
   }
 

@@ -25,7 +25,8 @@ export interface LeaseOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const isWrongRevision = (err: unknown) =>
-  (err as { api_error?: { err_code?: number } }).api_error?.err_code === 10071 || /wrong last sequence/i.test(String(err))
+  (err as { api_error?: { err_code?: number } }).api_error?.err_code === 10071 ||
+  /wrong last sequence/i.test(String(err))
 
 /**
  * Waits until this process holds the lease, then renews it every `renewEveryMs` by compare-and-set
@@ -55,7 +56,8 @@ export async function acquireLease(opts: LeaseOptions): Promise<Lease | null> {
           seenRevision = entry.revision
           seenAt = now()
         }
-        if (current === holder || now() - seenAt >= ttl) revision = await kv.update(LEASE_KEY, value(), entry.revision).catch(() => null)
+        if (current === holder || now() - seenAt >= ttl)
+          revision = await kv.update(LEASE_KEY, value(), entry.revision).catch(() => null)
       }
     } catch (err) {
       logger.warn({ err: describe(err) }, 'cannot read the orchestrator lease; retrying')

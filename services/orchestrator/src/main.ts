@@ -10,6 +10,7 @@ import {
   onShutdown,
   runMain,
   startHealthServer,
+  startTracing,
 } from '@zixly/platform'
 import { hostname } from 'node:os'
 import { z } from 'zod'
@@ -38,6 +39,8 @@ const Config = BaseConfig.extend({
 runMain('orchestrator', async () => {
   const config = loadConfig(Config)
   const logger = createLogger('orchestrator', config.LOG_LEVEL)
+  // OTLP/HTTP export of this service's spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing('orchestrator')
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'orchestrator')
   await ensureJetStream(nc, n)
@@ -52,7 +55,9 @@ runMain('orchestrator', async () => {
   logger.info({ port: health.port, id: config.ORCHESTRATOR_ID }, 'orchestrator ready')
 
   const stopping = new AbortController()
-  const stopped = new Promise<void>((r) => stopping.signal.addEventListener('abort', () => r(), { once: true }))
+  const stopped = new Promise<void>((r) =>
+    stopping.signal.addEventListener('abort', () => r(), { once: true }),
+  )
   // Standby until the lease is ours; active until it is lost (then standby again) or we stop.
   const run = (async () => {
     while (!stopping.signal.aborted) {
@@ -105,5 +110,6 @@ runMain('orchestrator', async () => {
     },
     { name: 'health', close: () => health.close() },
     { name: 'nats', close: () => nc.drain() },
+    { name: 'tracing', close: () => tracing.stop() },
   ])
 })

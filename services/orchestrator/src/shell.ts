@@ -1,5 +1,14 @@
 import { isSweepEvent, KV_KEYS, parseEvent, type LogEvent, type Names } from '@zixly/contracts'
-import { appendMessage, ConcurrencyError, describe, type Logger, type Metrics, type NatsConnection } from '@zixly/platform'
+import {
+  appendMessage,
+  ConcurrencyError,
+  describe,
+  inSpan,
+  traceparentOf,
+  type Logger,
+  type Metrics,
+  type NatsConnection,
+} from '@zixly/platform'
 import type { JsMsg } from 'nats'
 import { watchMaxDeliveries } from './advisories.ts'
 import { decide, type Output } from './sweep/decide.ts'
@@ -79,7 +88,10 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
     wakeUpAt(clock().getTime() + 500)
   }
 
-  const consumer = await js.consumers.get(names.eventsStream, { filterSubjects: names.eventSubjects, opt_start_seq: 1 })
+  const consumer = await js.consumers.get(names.eventsStream, {
+    filterSubjects: names.eventSubjects,
+    opt_start_seq: 1,
+  })
   const messages = await consumer.consume({ max_messages: 1000 })
   const loop = (async () => {
     for await (const m of messages) {
@@ -123,7 +135,14 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
     else if (!world.seen(event.data.job_id, m.seq)) {
       const state = world.apply(event, m.seq)
       stale.delete(event.data.job_id)
-      if (state && m.seq > resumeAfter) for (const out of decide(event, state, ctx())) await carryOut(out)
+      if (state && m.seq > resumeAfter) {
+        const outputs = decide(event, state, ctx())
+        // A decision continues the trace of the event it reacts to (its message's traceparent).
+        if (outputs.length > 0)
+          await inSpan(`orchestrator ${event.type}`, traceparentOf(m, event.metadata.traceparent), spanOpts(event.data.job_id, event.metadata.tenantId), async () => {
+            for (const out of outputs) await carryOut(out)
+          })
+      }
     }
     checkpoint = m.seq
     if (!caughtUp && (m.seq >= lastAtStart || m.info.pending === 0)) {
@@ -140,8 +159,18 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
     for (let i = 0; i < 10_000 && !stopping; i++) {
       const { outputs, wakeAt } = world.plan(ctx(), stale)
       if (outputs.length === 0) return wakeUpAt(wakeAt)
-      for (const out of outputs) await carryOut(out)
+      for (const out of outputs) await carryOutTraced(out)
     }
+  }
+
+  const spanOpts = (jobId: string, tenantId: string) => ({
+    service: 'orchestrator',
+    attributes: { 'zixly.service': 'orchestrator', 'zixly.job_id': jobId, 'zixly.tenant_id': tenantId },
+  })
+  /** A decision of a round (a timer, an admission) in its job's trace. */
+  function carryOutTraced(out: Output): Promise<void> {
+    const e = out.kind === 'command' ? out.command : out.event
+    return inSpan(`orchestrator ${e.type}`, e.metadata.traceparent, spanOpts(e.data.job_id, e.metadata.tenantId), () => carryOut(out))
   }
 
   /** Appends an event (then folds it in at once and reacts to it) or sends a command. */
@@ -163,13 +192,18 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
     const jobId = out.event.data.job_id
     let seq: number
     try {
-      seq = (await appendMessage(js, names.eventSubject(out.tenantId, jobId), out.event, { expectedLastSubjectSeq: out.expectedLastSeq })).seq
+      seq = (
+        await appendMessage(js, names.eventSubject(out.tenantId, jobId), out.event, {
+          expectedLastSubjectSeq: out.expectedLastSeq,
+        })
+      ).seq
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err
       stale.add(jobId)
       logger.debug({ job_id: jobId, type: out.event.type }, 'job moved on; decision dropped')
       return
     }
+    if (out.event.type === 'SweepFailed') deps.metrics?.deadLetters.inc({ reason: 'job_failed' })
     const state = world.apply(out.event, seq)
     if (state) for (const next of decide(out.event, state, ctx())) await carryOut(next)
   }

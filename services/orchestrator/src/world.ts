@@ -29,7 +29,11 @@ export class World {
     this.jobs.set(id, after)
     if (isTerminal(after)) this.open.delete(id)
     else this.open.add(id)
-    if (event.type === 'SweepDispatched' && after.status === 'dispatched' && before?.attempt !== after.attempt)
+    if (
+      event.type === 'SweepDispatched' &&
+      after.status === 'dispatched' &&
+      before?.attempt !== after.attempt
+    )
       this.lastTenant = after.tenantId
     return after
   }
@@ -49,7 +53,10 @@ export class World {
    * failures), then which queued jobs get the free slots. Jobs in `skip` (a guarded append just found
    * newer events for them) wait until those events are folded in. Also says when to look again.
    */
-  plan(ctx: DecideContext, skip: ReadonlySet<string> = new Set()): { outputs: Output[]; wakeAt: number | null } {
+  plan(
+    ctx: DecideContext,
+    skip: ReadonlySet<string> = new Set(),
+  ): { outputs: Output[]; wakeAt: number | null } {
     const outputs: Output[] = []
     const byTenant = new Map<string, number>()
     let total = 0
@@ -68,7 +75,13 @@ export class World {
         continue
       }
       if (job.status === 'queued' || (job.status === 'waiting' && job.readyAt <= ctx.now))
-        candidates.push({ jobId: id, tenantId: job.tenantId, priority: job.params.priority, readyAt: job.readyAt, queuedSeq: job.queuedSeq })
+        candidates.push({
+          jobId: id,
+          tenantId: job.tenantId,
+          priority: job.params.priority,
+          readyAt: job.readyAt,
+          queuedSeq: job.queuedSeq,
+        })
       const w = wakeAt(job, ctx.config)
       if (w !== null && w > ctx.now && (wake === null || w < wake)) wake = w
     }

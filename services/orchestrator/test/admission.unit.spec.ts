@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { selectForDispatch, type Candidate } from '../src/admission/select.ts'
 import { initialControl } from '../src/admission/control.ts'
-import { attemptFailed, completed, config, dispatchedJobs, dispatchSwitch, jobId, requested, Saga, started, T0 } from './scenario.ts'
+import {
+  attemptFailed,
+  completed,
+  config,
+  dispatchedJobs,
+  dispatchSwitch,
+  jobId,
+  requested,
+  Saga,
+  started,
+  T0,
+} from './scenario.ts'
 
 const one = { ...config, limits: { global: 1, perTenant: 1 } }
 
@@ -10,7 +21,9 @@ function busy(queued: Array<{ n: number; tenant: string; priority?: number }>, c
   const saga = new Saga(cfg).given(requested(jobId(0), { tenant: 'a' }))
   saga.record(saga.at(T0))
   saga.given(started(1, jobId(0), 'a'))
-  queued.forEach((q, i) => saga.given(requested(jobId(q.n), { tenant: q.tenant, priority: q.priority ?? 5, at: T0 + i + 1 })))
+  queued.forEach((q, i) =>
+    saga.given(requested(jobId(q.n), { tenant: q.tenant, priority: q.priority ?? 5, at: T0 + i + 1 })),
+  )
   return saga
 }
 
@@ -58,8 +71,11 @@ describe('admission', () => {
 
   it('takes turns between tenants of equal priority, first come first served within each', () => {
     const saga = busy([
-      { n: 1, tenant: 'a' }, { n: 2, tenant: 'a' }, { n: 3, tenant: 'a' },
-      { n: 4, tenant: 'b' }, { n: 5, tenant: 'b' },
+      { n: 1, tenant: 'a' },
+      { n: 2, tenant: 'a' },
+      { n: 3, tenant: 'a' },
+      { n: 4, tenant: 'b' },
+      { n: 5, tenant: 'b' },
       { n: 6, tenant: 'c' },
     ])
     const order: string[] = []
@@ -78,7 +94,13 @@ describe('admission', () => {
 
   it('continues the round-robin where the log left it after a restart', () => {
     const input = (lastTenant: string | null) => ({
-      candidates: ['a', 'b', 'c'].map<Candidate>((t, i) => ({ jobId: jobId(i), tenantId: t, priority: 5, readyAt: T0, queuedSeq: i })),
+      candidates: ['a', 'b', 'c'].map<Candidate>((t, i) => ({
+        jobId: jobId(i),
+        tenantId: t,
+        priority: 5,
+        readyAt: T0,
+        queuedSeq: i,
+      })),
       running: { total: 0, byTenant: new Map() },
       control: initialControl(),
       limits: { global: 1, perTenant: 1 },
@@ -94,18 +116,30 @@ describe('admission', () => {
   })
 
   it('holds every queued job while dispatch is paused, lets running ones finish, and dispatches on resume', () => {
-    const saga = busy([{ n: 1, tenant: 'a' }, { n: 2, tenant: 'b' }], { ...config, limits: { global: 5, perTenant: 5 } })
+    const saga = busy(
+      [
+        { n: 1, tenant: 'a' },
+        { n: 2, tenant: 'b' },
+      ],
+      { ...config, limits: { global: 5, perTenant: 5 } },
+    )
     saga.given(dispatchSwitch('DispatchPaused', null))
     expect(saga.at(T0 + 10)).toEqual([])
     expect(saga.when(started(1, jobId(0), 'a'))).toEqual([])
     expect(saga.when(completed(1, jobId(0), 'a'))).toEqual([])
     expect(saga.when(requested(jobId(3), { tenant: 'c' }))).toEqual([])
-    expect(dispatchedJobs(saga.when(dispatchSwitch('DispatchResumed', null))).sort()).toEqual([jobId(1), jobId(2), jobId(3)].sort())
+    expect(dispatchedJobs(saga.when(dispatchSwitch('DispatchResumed', null))).sort()).toEqual(
+      [jobId(1), jobId(2), jobId(3)].sort(),
+    )
   })
 
   it('holds only the paused tenant’s jobs; a global resume does not undo a tenant’s pause', () => {
     const saga = new Saga({ ...config, limits: { global: 5, perTenant: 5 } })
-    saga.given(dispatchSwitch('DispatchPaused', 'a'), requested(jobId(1), { tenant: 'a' }), requested(jobId(2), { tenant: 'b' }))
+    saga.given(
+      dispatchSwitch('DispatchPaused', 'a'),
+      requested(jobId(1), { tenant: 'a' }),
+      requested(jobId(2), { tenant: 'b' }),
+    )
     expect(dispatchedJobs(saga.at(T0))).toEqual([jobId(2)])
     saga.record(saga.at(T0))
     saga.given(dispatchSwitch('DispatchPaused', null))

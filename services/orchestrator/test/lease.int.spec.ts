@@ -20,31 +20,67 @@ afterAll(async () => {
 })
 
 const params = SweepParams.parse({
-  ticker: 'BTC-USD', strategy_type: 'SMA', fast_range: [10, 20], slow_range: [20, 30], step: 5, min_trades: 50,
-  signal_period: 9, interval: '1d', fee: 0.001, init_cash: 1000, priority: 5, max_attempts: 3,
+  ticker: 'BTC-USD',
+  strategy_type: 'SMA',
+  fast_range: [10, 20],
+  slow_range: [20, 30],
+  step: 5,
+  min_trades: 50,
+  signal_period: 9,
+  interval: '1d',
+  fee: 0.001,
+  init_cash: 1000,
+  priority: 5,
+  max_attempts: 3,
 })
 async function request(): Promise<string> {
   const jobId = randomUUID()
   const e: SweepEvent = {
-    id: `SweepRequested:${jobId}`, type: 'SweepRequested', version: 2, data: { job_id: jobId, params },
-    metadata: { tenantId: 'local', correlationId: jobId, causationId: 'test', occurredAt: new Date().toISOString() },
+    id: `SweepRequested:${jobId}`,
+    type: 'SweepRequested',
+    version: 2,
+    data: { job_id: jobId, params },
+    metadata: {
+      tenantId: 'local',
+      correlationId: jobId,
+      causationId: 'test',
+      occurredAt: new Date().toISOString(),
+    },
   }
-  await appendMessage(env.nc.jetstream(), env.names.eventSubject('local', jobId), e, { expectedLastSubjectSeq: 0 })
+  await appendMessage(env.nc.jetstream(), env.names.eventSubject('local', jobId), e, {
+    expectedLastSubjectSeq: 0,
+  })
   return jobId
 }
 async function dispatches(jobId: string): Promise<number> {
-  const msgs = await readSubject(env.nc.jetstream(), await env.nc.jetstreamManager(), env.names.eventsStream, env.names.eventSubject('local', jobId))
+  const msgs = await readSubject(
+    env.nc.jetstream(),
+    await env.nc.jetstreamManager(),
+    env.names.eventsStream,
+    env.names.eventSubject('local', jobId),
+  )
   return msgs.map((m) => parseSweepEvent(m.data)).filter((e) => e.type === 'SweepDispatched').length
 }
-const dispatched = (jobId: string) => eventually(async () => ((await dispatches(jobId)) >= 1 ? true : undefined), 10_000)
+const dispatched = (jobId: string) =>
+  eventually(async () => ((await dispatches(jobId)) >= 1 ? true : undefined), 10_000)
 
 async function orchestrator(id: string): Promise<ServiceProcess> {
-  const p = await spawnService('orchestrator', { ...env.env, ORCHESTRATOR_ID: id, LEASE_TTL_MS: '1500', LEASE_RENEW_MS: '300', MAX_CONCURRENT_SWEEPS: '100' })
+  const p = await spawnService('orchestrator', {
+    ...env.env,
+    ORCHESTRATOR_ID: id,
+    LEASE_TTL_MS: '1500',
+    LEASE_RENEW_MS: '300',
+    MAX_CONCURRENT_SWEEPS: '100',
+  })
   procs.push(p)
   return p
 }
 const active = (p: ServiceProcess, timeoutMs = 10_000) =>
-  eventually(async () => (p.output().includes('"msg":"orchestrator active"') ? Date.now() : undefined), timeoutMs, 25)
+  eventually(
+    async () => (p.output().includes('"msg":"orchestrator active"') ? Date.now() : undefined),
+    timeoutMs,
+    25,
+  )
 
 describe('orchestrator lease', () => {
   it('keeps one orchestrator active; a standby takes over at once on a stop and within seconds of a crash', async () => {

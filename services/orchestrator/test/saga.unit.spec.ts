@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import { retryDelayMs } from '../src/sweep/policy.ts'
 import {
-  attemptFailed, cancelled, commandDeadLettered, dispatchSwitch, commandsOf, completed, config, eventsOf, iso, JOB, requested, retried, Saga, started, T0,
+  attemptFailed,
+  cancelled,
+  commandDeadLettered,
+  dispatchSwitch,
+  commandsOf,
+  completed,
+  config,
+  eventsOf,
+  iso,
+  JOB,
+  requested,
+  retried,
+  Saga,
+  started,
+  T0,
 } from './scenario.ts'
 
 /** A saga whose job's attempt 1 was dispatched (by the orchestrator itself) and started. */
@@ -23,7 +37,12 @@ describe('the sweep saga', () => {
     expect(out).toMatchObject({
       id: `SweepDispatched:${JOB}:1`,
       type: 'SweepDispatched',
-      data: { attempt: 1, command_id: `RunSweep:${JOB}:1`, deadline_at: iso(T0 + 600_000), job_deadline_at: iso(T0 + 3_600_000) },
+      data: {
+        attempt: 1,
+        command_id: `RunSweep:${JOB}:1`,
+        deadline_at: iso(T0 + 600_000),
+        job_deadline_at: iso(T0 + 3_600_000),
+      },
       metadata: { tenantId: 'acme', causationId: `SweepRequested:${JOB}` },
     })
   })
@@ -37,7 +56,10 @@ describe('the sweep saga', () => {
     const saga = new Saga().given(requested(JOB))
     const reactions = saga.record(saga.at(T0))
     expect(commandsOf(reactions)).toEqual([
-      expect.objectContaining({ id: `RunSweep:${JOB}:1`, data: expect.objectContaining({ job_id: JOB, attempt: 1, deadline_at: T0 + 600_000 }) }),
+      expect.objectContaining({
+        id: `RunSweep:${JOB}:1`,
+        data: expect.objectContaining({ job_id: JOB, attempt: 1, deadline_at: T0 + 600_000 }),
+      }),
     ])
   })
 
@@ -56,7 +78,10 @@ describe('the sweep saga', () => {
     const delay = retryDelayMs(JOB, 2, config.retry)
     expect(delay).toBeGreaterThanOrEqual(1600)
     expect(delay).toBeLessThan(2400)
-    expect(out).toMatchObject({ type: 'SweepRetryScheduled', data: { attempt: 2, delay_ms: delay, due_at: iso(T0 + 100 + delay) } })
+    expect(out).toMatchObject({
+      type: 'SweepRetryScheduled',
+      data: { attempt: 2, delay_ms: delay, due_at: iso(T0 + 100 + delay) },
+    })
   })
 
   it('dispatches the retry only once it is due', () => {
@@ -73,7 +98,9 @@ describe('the sweep saga', () => {
     expect(d[2]! / d[1]!).toBeGreaterThan(1.3)
     expect(d[3]).toBeLessThanOrEqual(10_000)
     expect(retryDelayMs(JOB, 2, config.retry)).toBe(retryDelayMs(JOB, 2, config.retry))
-    expect(retryDelayMs('22222222-2222-4222-8222-222222222222', 2, config.retry)).not.toBe(retryDelayMs(JOB, 2, config.retry))
+    expect(retryDelayMs('22222222-2222-4222-8222-222222222222', 2, config.retry)).not.toBe(
+      retryDelayMs(JOB, 2, config.retry),
+    )
   })
 
   it('emits SweepFailed after the third failed attempt, with every attempt’s error', () => {
@@ -88,7 +115,11 @@ describe('the sweep saga', () => {
     expect(out).toMatchObject({
       id: `SweepFailed:${JOB}:3`,
       type: 'SweepFailed',
-      data: { attempts: 3, reason: 'failed after 3 attempts: boom 3', errors: [{ attempt: 1 }, { attempt: 2 }, { attempt: 3 }] },
+      data: {
+        attempts: 3,
+        reason: 'failed after 3 attempts: boom 3',
+        errors: [{ attempt: 1 }, { attempt: 2 }, { attempt: 3 }],
+      },
     })
   })
 
@@ -106,12 +137,21 @@ describe('the sweep saga', () => {
     capped.record(capped.at(T0))
     capped.settle(attemptFailed(1))
     capped.record(capped.at(T0 + 60_000))
-    expect(eventsOf(capped.when(attemptFailed(2), T0 + 60_000))).toMatchObject([{ type: 'SweepFailed', data: { attempts: 2 } }])
+    expect(eventsOf(capped.when(attemptFailed(2), T0 + 60_000))).toMatchObject([
+      { type: 'SweepFailed', data: { attempts: 2 } },
+    ])
   })
 
   it('fails at once on a non-retryable error', () => {
-    const out = eventsOf(running().when(attemptFailed(1, { retryable: false, code: 'NO_DATA', message: 'no bars' })))
-    expect(out).toMatchObject([{ type: 'SweepFailed', data: { attempts: 1, reason: 'failed with a non-retryable error (NO_DATA): no bars' } }])
+    const out = eventsOf(
+      running().when(attemptFailed(1, { retryable: false, code: 'NO_DATA', message: 'no bars' })),
+    )
+    expect(out).toMatchObject([
+      {
+        type: 'SweepFailed',
+        data: { attempts: 1, reason: 'failed with a non-retryable error (NO_DATA): no bars' },
+      },
+    ])
   })
 
   it('ignores a failure of an attempt that is not the current one', () => {
@@ -126,7 +166,11 @@ describe('the sweep saga', () => {
     const deadline = T0 + 600_000
     expect(saga.at(deadline + 4999)).toEqual([])
     expect(eventsOf(saga.at(deadline + 5000))).toMatchObject([
-      { id: `SweepAttemptFailed:${JOB}:1:deadline`, type: 'SweepAttemptFailed', data: { attempt: 1, error: { code: 'ATTEMPT_TIMEOUT', retryable: true } } },
+      {
+        id: `SweepAttemptFailed:${JOB}:1:deadline`,
+        type: 'SweepAttemptFailed',
+        data: { attempt: 1, error: { code: 'ATTEMPT_TIMEOUT', retryable: true } },
+      },
     ])
   })
 
@@ -139,9 +183,16 @@ describe('the sweep saga', () => {
     saga.record(saga.at(T0 + 10_000)) // attempt 2, its deadline capped by the job's
     saga.given(started(2))
     const late = saga.at(T0 + 100_000 + config.timeoutGraceMs)
-    expect(eventsOf(late)).toMatchObject([{ type: 'SweepAttemptFailed', data: { attempt: 2, error: { code: 'JOB_DEADLINE_EXCEEDED', retryable: false } } }])
+    expect(eventsOf(late)).toMatchObject([
+      {
+        type: 'SweepAttemptFailed',
+        data: { attempt: 2, error: { code: 'JOB_DEADLINE_EXCEEDED', retryable: false } },
+      },
+    ])
     saga.record(late)
-    expect(eventsOf(saga.at(T0 + 100_000 + config.timeoutGraceMs))).toMatchObject([{ type: 'SweepFailed', data: { attempts: 2 } }])
+    expect(eventsOf(saga.at(T0 + 100_000 + config.timeoutGraceMs))).toMatchObject([
+      { type: 'SweepFailed', data: { attempts: 2 } },
+    ])
   })
 
   it('fails a waiting retry whose job deadline passes before it could run', () => {
@@ -150,7 +201,9 @@ describe('the sweep saga', () => {
     saga.settle(attemptFailed(1), T0 + 1000)
     saga.given(dispatchSwitch('DispatchPaused', null))
     expect(saga.at(T0 + 99_999)).toEqual([])
-    expect(eventsOf(saga.at(T0 + 100_000))).toMatchObject([{ type: 'SweepFailed', data: { reason: expect.stringContaining('deadline') } }])
+    expect(eventsOf(saga.at(T0 + 100_000))).toMatchObject([
+      { type: 'SweepFailed', data: { reason: expect.stringContaining('deadline') } },
+    ])
   })
 
   it('does not schedule a retry the job deadline leaves no time for', () => {
@@ -167,7 +220,9 @@ describe('the sweep saga', () => {
   })
 
   it('never dispatches a job cancelled while queued', () => {
-    const saga = new Saga({ ...config, limits: { global: 1, perTenant: 1 } }).given(requested('22222222-2222-4222-8222-222222222222'))
+    const saga = new Saga({ ...config, limits: { global: 1, perTenant: 1 } }).given(
+      requested('22222222-2222-4222-8222-222222222222'),
+    )
     saga.record(saga.at(T0))
     saga.given(requested(JOB), cancelled(JOB))
     expect(saga.when(completed(1, '22222222-2222-4222-8222-222222222222'))).toEqual([])
@@ -192,17 +247,24 @@ describe('the sweep saga', () => {
     const saga = running({ max_attempts: 1 })
     expect(failAndRecord(saga, 1).map((e) => e.type)).toEqual(['SweepFailed'])
     const [dispatch] = eventsOf(saga.when(retried(JOB), T0 + 1000))
-    expect(dispatch).toMatchObject({ id: `SweepDispatched:${JOB}:2`, data: { attempt: 2, job_deadline_at: iso(T0 + 1000 + 3_600_000) } })
+    expect(dispatch).toMatchObject({
+      id: `SweepDispatched:${JOB}:2`,
+      data: { attempt: 2, job_deadline_at: iso(T0 + 1000 + 3_600_000) },
+    })
     saga.record([{ kind: 'event', event: dispatch!, tenantId: 'acme', expectedLastSeq: 0 }], T0 + 1000)
     saga.given(started(2))
     // The new chain gets its own attempts and errors.
-    expect(eventsOf(saga.when(attemptFailed(2), T0 + 2000))).toMatchObject([{ id: `SweepFailed:${JOB}:2`, data: { attempts: 1, errors: [{ attempt: 2 }] } }])
+    expect(eventsOf(saga.when(attemptFailed(2), T0 + 2000))).toMatchObject([
+      { id: `SweepFailed:${JOB}:2`, data: { attempts: 1, errors: [{ attempt: 2 }] } },
+    ])
   })
 
   it('retries a cancelled job but not a running or completed one', () => {
     const saga = running()
     saga.given(cancelled(JOB))
-    expect(eventsOf(saga.when(retried(JOB)))).toMatchObject([{ type: 'SweepDispatched', data: { attempt: 2 } }])
+    expect(eventsOf(saga.when(retried(JOB)))).toMatchObject([
+      { type: 'SweepDispatched', data: { attempt: 2 } },
+    ])
     const done = running()
     done.given(completed(1))
     expect(done.when(retried(JOB))).toEqual([])

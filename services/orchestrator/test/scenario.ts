@@ -1,4 +1,10 @@
-import { isSweepEvent, SweepParams, type LogEvent, type RecordedError, type SweepEvent } from '@zixly/contracts'
+import {
+  isSweepEvent,
+  SweepParams,
+  type LogEvent,
+  type RecordedError,
+  type SweepEvent,
+} from '@zixly/contracts'
 import { decide, type Output } from '../src/sweep/decide.ts'
 import { DEFAULT_SAGA_CONFIG, type SagaConfig } from '../src/sweep/policy.ts'
 import { World } from '../src/world.ts'
@@ -22,46 +28,127 @@ export const config: SagaConfig = {
 
 export const params = (over: Partial<SweepParams> = {}): SweepParams =>
   SweepParams.parse({
-    ticker: 'BTC-USD', strategy_type: 'SMA', fast_range: [10, 20], slow_range: [20, 30], step: 5, min_trades: 50,
-    signal_period: 9, interval: '1d', fee: 0.001, init_cash: 1000, priority: 5, max_attempts: 3, ...over,
+    ticker: 'BTC-USD',
+    strategy_type: 'SMA',
+    fast_range: [10, 20],
+    slow_range: [20, 30],
+    step: 5,
+    min_trades: 50,
+    signal_period: 9,
+    interval: '1d',
+    fee: 0.001,
+    init_cash: 1000,
+    priority: 5,
+    max_attempts: 3,
+    ...over,
   })
 
-const meta = (tenantId: string, at: number, id: string) => ({ tenantId, correlationId: id, causationId: 'test', occurredAt: iso(at) })
+const meta = (tenantId: string, at: number, id: string) => ({
+  tenantId,
+  correlationId: id,
+  causationId: 'test',
+  occurredAt: iso(at),
+})
 
-export function requested(id = JOB, opts: { tenant?: string; at?: number } & Partial<SweepParams> = {}): SweepEvent {
+export function requested(
+  id = JOB,
+  opts: { tenant?: string; at?: number } & Partial<SweepParams> = {},
+): SweepEvent {
   const { tenant = 'acme', at = T0, ...over } = opts
-  return { id: `SweepRequested:${id}`, type: 'SweepRequested', version: 2, data: { job_id: id, params: params(over) }, metadata: meta(tenant, at, id) }
+  return {
+    id: `SweepRequested:${id}`,
+    type: 'SweepRequested',
+    version: 2,
+    data: { job_id: id, params: params(over) },
+    metadata: meta(tenant, at, id),
+  }
 }
 export const started = (attempt: number, id = JOB, tenant = 'acme'): SweepEvent => ({
-  id: `SweepStarted:${id}:${attempt}:1`, type: 'SweepStarted', version: 1,
-  data: { job_id: id, attempt, executor_id: 'x', combinations: 8, bars: 100 }, metadata: meta(tenant, T0, id),
+  id: `SweepStarted:${id}:${attempt}:1`,
+  type: 'SweepStarted',
+  version: 1,
+  data: { job_id: id, attempt, executor_id: 'x', combinations: 8, bars: 100 },
+  metadata: meta(tenant, T0, id),
 })
-export const attemptFailed = (attempt: number, error: Partial<RecordedError> = {}, id = JOB, tenant = 'acme'): SweepEvent => ({
-  id: `SweepAttemptFailed:${id}:${attempt}:1`, type: 'SweepAttemptFailed', version: 1,
-  data: { job_id: id, attempt, error: { code: 'BOOM', message: `boom ${attempt}`, retryable: true, ...error } }, metadata: meta(tenant, T0, id),
+export const attemptFailed = (
+  attempt: number,
+  error: Partial<RecordedError> = {},
+  id = JOB,
+  tenant = 'acme',
+): SweepEvent => ({
+  id: `SweepAttemptFailed:${id}:${attempt}:1`,
+  type: 'SweepAttemptFailed',
+  version: 1,
+  data: {
+    job_id: id,
+    attempt,
+    error: { code: 'BOOM', message: `boom ${attempt}`, retryable: true, ...error },
+  },
+  metadata: meta(tenant, T0, id),
 })
 export const completed = (attempt: number, id = JOB, tenant = 'acme'): SweepEvent => ({
-  id: `SweepCompleted:${id}:${attempt}:1`, type: 'SweepCompleted', version: 1,
-  data: { job_id: id, attempt, total_combinations: 8, ranked_combinations: 8, result_chunks: 1, best: null, bnh_return_pct: 1, bars: 100, duration_ms: 5, results_uri: null },
+  id: `SweepCompleted:${id}:${attempt}:1`,
+  type: 'SweepCompleted',
+  version: 1,
+  data: {
+    job_id: id,
+    attempt,
+    total_combinations: 8,
+    ranked_combinations: 8,
+    result_chunks: 1,
+    best: null,
+    bnh_return_pct: 1,
+    bars: 100,
+    duration_ms: 5,
+    results_uri: null,
+  },
   metadata: meta(tenant, T0, id),
 })
 export const cancelled = (id = JOB, tenant = 'acme', at = T0): SweepEvent => ({
-  id: `SweepCancelled:${id}:${at}`, type: 'SweepCancelled', version: 1, data: { job_id: id, reason: 'user asked' }, metadata: meta(tenant, at, id),
+  id: `SweepCancelled:${id}:${at}`,
+  type: 'SweepCancelled',
+  version: 1,
+  data: { job_id: id, reason: 'user asked' },
+  metadata: meta(tenant, at, id),
 })
 export const retried = (id = JOB, tenant = 'acme', at = T0): SweepEvent => ({
-  id: `SweepRetried:${id}:${at}`, type: 'SweepRetried', version: 1, data: { job_id: id }, metadata: meta(tenant, at, id),
+  id: `SweepRetried:${id}:${at}`,
+  type: 'SweepRetried',
+  version: 1,
+  data: { job_id: id },
+  metadata: meta(tenant, at, id),
 })
 export const commandDeadLettered = (attempt: number, id = JOB, tenant = 'acme'): SweepEvent => ({
-  id: `SweepCommandDeadLettered:${id}:${attempt}`, type: 'SweepCommandDeadLettered', version: 1,
-  data: { job_id: id, attempt, source: 'max_deliveries', stream: 'COMMANDS', stream_seq: 9, subject: 'zixly.cmd.sweep.run.acme', deliveries: 5, reason: 'gave up' },
+  id: `SweepCommandDeadLettered:${id}:${attempt}`,
+  type: 'SweepCommandDeadLettered',
+  version: 1,
+  data: {
+    job_id: id,
+    attempt,
+    source: 'max_deliveries',
+    stream: 'COMMANDS',
+    stream_seq: 9,
+    subject: 'zixly.cmd.sweep.run.acme',
+    deliveries: 5,
+    reason: 'gave up',
+  },
   metadata: meta(tenant, T0, id),
 })
-export const dispatchSwitch = (type: 'DispatchPaused' | 'DispatchResumed', tenant: string | null, at = T0): LogEvent => ({
-  id: `${type}:${tenant ?? 'all'}:${at}`, type, version: 1, data: { tenant_id: tenant }, metadata: meta('ops', at, 'control'),
+export const dispatchSwitch = (
+  type: 'DispatchPaused' | 'DispatchResumed',
+  tenant: string | null,
+  at = T0,
+): LogEvent => ({
+  id: `${type}:${tenant ?? 'all'}:${at}`,
+  type,
+  version: 1,
+  data: { tenant_id: tenant },
+  metadata: meta('ops', at, 'control'),
 })
 
 export const eventsOf = (outputs: Output[]) => outputs.flatMap((o) => (o.kind === 'event' ? [o.event] : []))
-export const commandsOf = (outputs: Output[]) => outputs.flatMap((o) => (o.kind === 'command' ? [o.command] : []))
+export const commandsOf = (outputs: Output[]) =>
+  outputs.flatMap((o) => (o.kind === 'command' ? [o.command] : []))
 export const dispatchedJobs = (outputs: Output[]) =>
   eventsOf(outputs).flatMap((e) => (e.type === 'SweepDispatched' ? [e.data.job_id] : []))
 

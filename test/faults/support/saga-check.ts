@@ -24,13 +24,25 @@ const delivery = (id: string) => id.split(':')[3] ?? '?'
 
 export function checkSaga(events: readonly SweepEvent[]): SagaSummary {
   const problems: string[] = []
-  let state: 'none' | 'queued' | 'dispatched' | 'running' | 'failing' | 'waiting' | 'completed' | 'failed' | 'cancelled' = 'none'
+  let state:
+    | 'none'
+    | 'queued'
+    | 'dispatched'
+    | 'running'
+    | 'failing'
+    | 'waiting'
+    | 'completed'
+    | 'failed'
+    | 'cancelled' = 'none'
   let attempt = 0
   const starts = new Map<number, number>()
   const chunks = new Map<string, Array<{ chunk: number; pairs: string[] }>>()
   let completedBy: string | null = null
   let chunksAnnounced: number | null = null
-  const bad = (i: number, e: SweepEvent) => problems.push(`#${i} ${e.type}${'attempt' in e.data ? `(${String(e.data.attempt)})` : ''} in state ${state}`)
+  const bad = (i: number, e: SweepEvent) =>
+    problems.push(
+      `#${i} ${e.type}${'attempt' in e.data ? `(${String(e.data.attempt)})` : ''} in state ${state}`,
+    )
   const ofAttempt = (e: SweepEvent) => 'attempt' in e.data && e.data.attempt === attempt
 
   events.forEach((e, i) => {
@@ -55,7 +67,10 @@ export function checkSaga(events: readonly SweepEvent[]): SagaSummary {
       case 'SweepResultsRecorded': {
         if (state !== 'running' || !ofAttempt(e)) bad(i, e)
         const key = `${e.data.attempt}:${delivery(e.id)}`
-        chunks.set(key, [...(chunks.get(key) ?? []), { chunk: e.data.chunk, pairs: e.data.rows.map((r) => `${r.fast_period}/${r.slow_period}`) }])
+        chunks.set(key, [
+          ...(chunks.get(key) ?? []),
+          { chunk: e.data.chunk, pairs: e.data.rows.map((r) => `${r.fast_period}/${r.slow_period}`) },
+        ])
         break
       }
       case 'SweepCompleted':
@@ -78,7 +93,8 @@ export function checkSaga(events: readonly SweepEvent[]): SagaSummary {
         state = 'failed'
         break
       case 'SweepCancelled':
-        if (state === 'none' || state === 'completed' || state === 'failed' || state === 'cancelled') bad(i, e)
+        if (state === 'none' || state === 'completed' || state === 'failed' || state === 'cancelled')
+          bad(i, e)
         state = 'cancelled'
         break
       case 'SweepRetried':
@@ -101,7 +117,8 @@ export function checkSaga(events: readonly SweepEvent[]): SagaSummary {
     failed: 'FAILED',
     cancelled: 'CANCELLED',
   } as const
-  if (completedBy !== null && new Set(recorded.map((c) => c.chunk)).size !== recorded.length) problems.push('a result chunk was recorded twice')
+  if (completedBy !== null && new Set(recorded.map((c) => c.chunk)).size !== recorded.length)
+    problems.push('a result chunk was recorded twice')
   return {
     status: statusOf[state],
     attempts: attempt,

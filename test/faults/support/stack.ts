@@ -61,7 +61,8 @@ export async function faultStack(opts: FaultStackOptions) {
         body: JSON.stringify(body),
       })
       const answer = (await res.json()) as { job_id?: string }
-      if (res.status !== 202 || !answer.job_id) throw new Error(`submit answered ${res.status}: ${JSON.stringify(answer)}`)
+      if (res.status !== 202 || !answer.job_id)
+        throw new Error(`submit answered ${res.status}: ${JSON.stringify(answer)}`)
       return answer.job_id
     },
 
@@ -72,26 +73,38 @@ export async function faultStack(opts: FaultStackOptions) {
         headers: { ...ingest.headers, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       })
-      return { status: res.status, body: (await res.json()) }
+      return { status: res.status, body: await res.json() }
     },
 
     /** Read-model statuses of these jobs (missing ones are not projected yet). */
     async statuses(jobIds: readonly string[]): Promise<Map<string, string>> {
-      const r = await env.pool.query<{ id: string; status: string }>(`SELECT id, status FROM pipeline_jobs WHERE id = ANY($1::uuid[])`, [jobIds])
+      const r = await env.pool.query<{ id: string; status: string }>(
+        `SELECT id, status FROM pipeline_jobs WHERE id = ANY($1::uuid[])`,
+        [jobIds],
+      )
       return new Map(r.rows.map((x) => [x.id, x.status]))
     },
 
     /** Waits until every job is COMPLETED, FAILED or CANCELLED in the read model; returns the statuses. */
     async allTerminal(jobIds: readonly string[], timeoutMs: number): Promise<Map<string, string>> {
-      return eventually(async () => {
-        const s = await stack.statuses(jobIds)
-        return jobIds.every((j) => (TERMINAL as readonly string[]).includes(s.get(j) ?? '')) ? s : undefined
-      }, timeoutMs, 250)
+      return eventually(
+        async () => {
+          const s = await stack.statuses(jobIds)
+          return jobIds.every((j) => (TERMINAL as readonly string[]).includes(s.get(j) ?? '')) ? s : undefined
+        },
+        timeoutMs,
+        250,
+      )
     },
 
     /** A job's events from the log, in order, with their stream sequences. */
     async history(jobId: string, tenantId = 'local'): Promise<SweepEventAt[]> {
-      const msgs = await readSubject(env.nc.jetstream(), await env.nc.jetstreamManager(), env.names.eventsStream, env.names.eventSubject(tenantId, jobId))
+      const msgs = await readSubject(
+        env.nc.jetstream(),
+        await env.nc.jetstreamManager(),
+        env.names.eventsStream,
+        env.names.eventSubject(tenantId, jobId),
+      )
       return msgs.map((m) => ({ ...parseSweepEvent(m.data), seq: m.seq }))
     },
 
@@ -118,7 +131,12 @@ export async function faultStack(opts: FaultStackOptions) {
 export type FaultStack = Awaited<ReturnType<typeof faultStack>>
 
 /** Resolves with the first event of `type` appended to the job (seen on the core subject as it is stored). */
-export function whenAppended(env: TestEnv, jobId: string, type: string, tenantId = 'local'): Promise<SweepEvent> {
+export function whenAppended(
+  env: TestEnv,
+  jobId: string,
+  type: string,
+  tenantId = 'local',
+): Promise<SweepEvent> {
   return new Promise((resolve) => {
     const sub = env.nc.subscribe(env.names.eventSubject(tenantId, jobId), {
       callback: (_err, m) => {

@@ -54,7 +54,8 @@ export async function startTradingApi(behaviours: Record<string, Behaviour>) {
     job_id: j.id,
     status: j.status,
     progress: j.status === 'completed' ? 100 : 10,
-    result_data: j.status === 'completed' ? { sweep_run_id: `run-${j.id}`, total_combinations: j.pairs.length } : null,
+    result_data:
+      j.status === 'completed' ? { sweep_run_id: `run-${j.id}`, total_combinations: j.pairs.length } : null,
     error_message: null,
     created_at: j.created,
     started_at: j.created,
@@ -75,7 +76,8 @@ export async function startTradingApi(behaviours: Record<string, Behaviour>) {
         const n = (submissions.get(ticker) ?? 0) + 1
         submissions.set(ticker, n)
         const what = behaviours[ticker]?.(n) ?? 'complete'
-        if (what === 'unavailable') return send(res, 503, { detail: 'the test server is down for this ticker' })
+        if (what === 'unavailable')
+          return send(res, 503, { detail: 'the test server is down for this ticker' })
         const id = `remote-${next++}`
         const job: RemoteJob = {
           id,
@@ -86,7 +88,13 @@ export async function startTradingApi(behaviours: Record<string, Behaviour>) {
           created: new Date().toISOString(),
         }
         jobs.set(id, job)
-        return send(res, 200, { job_id: id, status: 'pending', created_at: job.created, status_url: `/api/v1/jobs/${id}`, stream_url: `/api/v1/jobs/${id}/stream` })
+        return send(res, 200, {
+          job_id: id,
+          status: 'pending',
+          created_at: job.created,
+          status_url: `/api/v1/jobs/${id}`,
+          stream_url: `/api/v1/jobs/${id}/stream`,
+        })
       }
       if (jobMatch) {
         const job = jobs.get(decodeURIComponent(jobMatch[1]!))
@@ -103,7 +111,14 @@ export async function startTradingApi(behaviours: Record<string, Behaviour>) {
         const limit = Math.min(500, Number(url.searchParams.get('limit') ?? 100))
         const offset = Number(url.searchParams.get('offset') ?? 0)
         const rows = job.pairs.slice(offset, offset + limit).map(([f, s]) => row(f, s, job.minTrades))
-        return send(res, 200, { sweep_run_id: `run-${job.id}`, total_count: job.pairs.length, returned_count: rows.length, offset, limit, results: rows })
+        return send(res, 200, {
+          sweep_run_id: `run-${job.id}`,
+          total_count: job.pairs.length,
+          returned_count: rows.length,
+          offset,
+          limit,
+          results: rows,
+        })
       }
       if (url.pathname === '/health') return send(res, 200, { status: 'healthy' })
       return send(res, 404, { detail: 'not found' })

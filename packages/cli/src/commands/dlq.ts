@@ -30,7 +30,13 @@ const tenantOption = (v: unknown): string | null => {
   return v
 }
 
-async function select(ctx: Context, where: string[], values: unknown[], limit = 1000, offset = 0): Promise<Row[]> {
+async function select(
+  ctx: Context,
+  where: string[],
+  values: unknown[],
+  limit = 1000,
+  offset = 0,
+): Promise<Row[]> {
   const pool = await ctx.pg()
   const r = await pool.query<Row>(
     `SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit} OFFSET ${offset}`,
@@ -58,9 +64,16 @@ const view = (r: Row) => ({
 const listCommand: Command = {
   name: 'list',
   summary: 'dead letters, newest first',
-  usage: '[--tenant <id>] [--source job_failed|invalid_command|max_deliveries] [--all] [--limit <n>] [--offset <n>]',
+  usage:
+    '[--tenant <id>] [--source job_failed|invalid_command|max_deliveries] [--all] [--limit <n>] [--offset <n>]',
   help: `Open dead letters (not yet redriven or retried); --all also lists resolved ones.`,
-  options: { tenant: { type: 'string' }, source: { type: 'string' }, all: { type: 'boolean' }, limit: { type: 'string' }, offset: { type: 'string' } },
+  options: {
+    tenant: { type: 'string' },
+    source: { type: 'string' },
+    all: { type: 'boolean' },
+    limit: { type: 'string' },
+    offset: { type: 'string' },
+  },
   async run({ values, ctx }) {
     const where: string[] = []
     const args: unknown[] = []
@@ -74,7 +87,8 @@ const listCommand: Command = {
     if (values.all !== true) where.push('resolved_at IS NULL')
     const limit = Number(values.limit ?? 50)
     const offset = Number(values.offset ?? 0)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000')
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new UsageError('--limit must be 1 to 10000')
     if (!Number.isInteger(offset) || offset < 0) throw new UsageError('--offset must be 0 or more')
     const rows = (await select(ctx, where, args, limit, offset)).map(view)
     ctx.print(rows, () =>
@@ -82,7 +96,16 @@ const listCommand: Command = {
         ? 'no dead letters'
         : renderTable(
             ['id', 'tenant', 'source', 'job', 'attempts', 'created', 'resolved', 'reason'],
-            rows.map((r) => [r.id, r.tenant_id, r.source, r.job_id ?? '', String(r.attempts ?? ''), r.created_at, r.resolved_at ?? '', r.reason.slice(0, 60)]),
+            rows.map((r) => [
+              r.id,
+              r.tenant_id,
+              r.source,
+              r.job_id ?? '',
+              String(r.attempts ?? ''),
+              r.created_at,
+              r.resolved_at ?? '',
+              r.reason.slice(0, 60),
+            ]),
           ),
     )
     return 0
@@ -108,20 +131,32 @@ const showCommand: Command = {
 }
 
 /** Appends `SweepRetried` to a failed or cancelled job, expecting the subject's current end: 'retried', or why not. */
-async function retryJob(nc: NatsConnection, ctx: Context, tenantId: string, jobId: string, dlId: string): Promise<string> {
+async function retryJob(
+  nc: NatsConnection,
+  ctx: Context,
+  tenantId: string,
+  jobId: string,
+  dlId: string,
+): Promise<string> {
   const jsm = await nc.jetstreamManager()
   const subject = ctx.names.eventSubject(tenantId, jobId)
   for (let tries = 0; tries < 10; tries++) {
     const last = await lastOnSubject(jsm, ctx.names.eventsStream, subject)
     const e = last ? parseEvent(last.data) : null
     if (!last || !e || !isSweepEvent(e)) return 'job not found'
-    if (e.type !== 'SweepFailed' && e.type !== 'SweepCancelled') return `job is not failed or cancelled (last event ${e.type})`
+    if (e.type !== 'SweepFailed' && e.type !== 'SweepCancelled')
+      return `job is not failed or cancelled (last event ${e.type})`
     const event: SweepEvent = {
       id: `SweepRetried:${jobId}:${last.seq}`,
       type: 'SweepRetried',
       version: 1,
       data: { job_id: jobId, reason: `redrive of dead letter ${dlId}`, requested_by: 'cli' },
-      metadata: { tenantId, correlationId: e.metadata.correlationId, causationId: dlId, occurredAt: new Date().toISOString() },
+      metadata: {
+        tenantId,
+        correlationId: e.metadata.correlationId,
+        causationId: dlId,
+        occurredAt: new Date().toISOString(),
+      },
     }
     try {
       await appendMessage(nc.jetstream(), subject, event, { expectedLastSubjectSeq: last.seq })
@@ -145,7 +180,12 @@ message is in \`zixly dlq show\`.`,
     const tenant = tenantOption(values.tenant)
     let rows: Row[]
     if (values.all === true) {
-      rows = await select(ctx, ['resolved_at IS NULL', ...(tenant === null ? [] : ['tenant_id = $1'])], tenant === null ? [] : [tenant], 100_000)
+      rows = await select(
+        ctx,
+        ['resolved_at IS NULL', ...(tenant === null ? [] : ['tenant_id = $1'])],
+        tenant === null ? [] : [tenant],
+        100_000,
+      )
     } else {
       const id = positionals[0]
       if (!id) throw new UsageError('give the id of a dead letter, or --all')
@@ -160,10 +200,15 @@ message is in \`zixly dlq show\`.`,
     const seen = new Set<string>()
     for (const r of rows) {
       if (r.job_id === null) outcomes.push({ id: r.id, job_id: null, outcome: 'names no job' })
-      else if (seen.has(r.job_id)) outcomes.push({ id: r.id, job_id: r.job_id, outcome: 'job already redriven above' })
+      else if (seen.has(r.job_id))
+        outcomes.push({ id: r.id, job_id: r.job_id, outcome: 'job already redriven above' })
       else {
         seen.add(r.job_id)
-        outcomes.push({ id: r.id, job_id: r.job_id, outcome: await retryJob(nc, ctx, r.tenant_id, r.job_id, r.id) })
+        outcomes.push({
+          id: r.id,
+          job_id: r.job_id,
+          outcome: await retryJob(nc, ctx, r.tenant_id, r.job_id, r.id),
+        })
       }
     }
     const retried = outcomes.filter((o) => o.outcome === 'retried').length

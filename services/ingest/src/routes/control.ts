@@ -40,7 +40,11 @@ export function controlRoutes(app: FastifyInstance, deps: IngestDeps) {
     const p = principalOf(req)
     return { tenantId: p.tenantId, by: `${p.kind}:${p.subject}`, cause: req.id }
   }
-  const accepted = (id: string, action: 'cancel' | 'retry', r: { status: JobActionAccepted['status']; unchanged: boolean }): JobActionAccepted => ({
+  const accepted = (
+    id: string,
+    action: 'cancel' | 'retry',
+    r: { status: JobActionAccepted['status']; unchanged: boolean },
+  ): JobActionAccepted => ({
     job_id: id,
     action,
     ...r,
@@ -97,28 +101,47 @@ export function controlRoutes(app: FastifyInstance, deps: IngestDeps) {
       }
     }
     await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, ids.length) }, worker))
-    const result: BulkRetryResult = { matched: ids.length, retried: retried.length, skipped: ids.length - retried.length, job_ids: retried }
+    const result: BulkRetryResult = {
+      matched: ids.length,
+      retried: retried.length,
+      skipped: ids.length - retried.length,
+      job_ids: retried,
+    }
     return reply.code(202).send(result)
   })
 
   app.get('/api/dead-letters', { config: { permission: 'deadletters:read' } }, async (req) =>
-    deps.readModel.deadLetters(principalOf(req).tenantId, parse(DeadLettersQuery, req.query, 'dead-letters query')),
+    deps.readModel.deadLetters(
+      principalOf(req).tenantId,
+      parse(DeadLettersQuery, req.query, 'dead-letters query'),
+    ),
   )
 
   // Redriving a dead letter runs its job again (a new attempt chain); a message that names no job
   // cannot be redriven (its payload is in the record, to fix and resend by hand).
-  app.post('/api/dead-letters/:id/redrive', { config: { permission: 'deadletters:redrive' } }, async (req, reply) => {
-    const p = DeadLetterParams.safeParse(req.params)
-    if (!p.success) throw new NotFound('no such dead letter')
-    const a = actor(req)
-    const dl = await deps.readModel.deadLetter(a.tenantId, p.data.id)
-    if (!dl) throw new NotFound(`no dead letter ${p.data.id}`)
-    if (dl.job_id === null) throw new Conflict('this dead letter names no job to run again', 'NOT_REDRIVABLE')
-    const r = await log.retry(a.tenantId, dl.job_id, { reason: `redrive of dead letter ${dl.id}`, by: a.by, cause: a.cause })
-    return reply.code(202).send(accepted(dl.job_id, 'retry', r))
-  })
+  app.post(
+    '/api/dead-letters/:id/redrive',
+    { config: { permission: 'deadletters:redrive' } },
+    async (req, reply) => {
+      const p = DeadLetterParams.safeParse(req.params)
+      if (!p.success) throw new NotFound('no such dead letter')
+      const a = actor(req)
+      const dl = await deps.readModel.deadLetter(a.tenantId, p.data.id)
+      if (!dl) throw new NotFound(`no dead letter ${p.data.id}`)
+      if (dl.job_id === null)
+        throw new Conflict('this dead letter names no job to run again', 'NOT_REDRIVABLE')
+      const r = await log.retry(a.tenantId, dl.job_id, {
+        reason: `redrive of dead letter ${dl.id}`,
+        by: a.by,
+        cause: a.cause,
+      })
+      return reply.code(202).send(accepted(dl.job_id, 'retry', r))
+    },
+  )
 
-  app.get('/api/dispatch', { config: { permission: 'jobs:read' } }, async (req) => log.dispatchStates(principalOf(req).tenantId))
+  app.get('/api/dispatch', { config: { permission: 'jobs:read' } }, async (req) =>
+    log.dispatchStates(principalOf(req).tenantId),
+  )
 
   for (const action of ['pause', 'resume'] as const)
     app.post(`/api/dispatch/${action}`, { config: { permission: 'dispatch:pause' } }, async (req) => {
@@ -127,7 +150,10 @@ export function controlRoutes(app: FastifyInstance, deps: IngestDeps) {
       // A tenant's admin acts on its own tenant; no tenant means every tenant.
       if (body.tenant_id !== undefined && body.tenant_id !== a.tenantId)
         throw new Forbidden('dispatch of another tenant cannot be paused or resumed from here')
-      return log.setDispatch(a.tenantId, body.tenant_id ?? null, action === 'pause', { reason: body.reason, by: a.by, cause: a.cause })
+      return log.setDispatch(a.tenantId, body.tenant_id ?? null, action === 'pause', {
+        reason: body.reason,
+        by: a.by,
+        cause: a.cause,
+      })
     })
 }
-

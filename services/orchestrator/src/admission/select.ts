@@ -29,7 +29,8 @@ const fifo = (a: Candidate, b: Candidate) => a.readyAt - b.readyAt || a.queuedSe
  * job by at most one dispatch; within a tenant, first come first served. Paused tenants are skipped.
  */
 export function selectForDispatch(input: AdmissionInput): Candidate[] {
-  if (input.running.total >= input.limits.global || input.candidates.length === 0 || input.control.global) return []
+  if (input.running.total >= input.limits.global || input.candidates.length === 0 || input.control.global)
+    return []
   const byTenant = new Map(input.running.byTenant)
   let total = input.running.total
   let lastTenant = input.lastTenant

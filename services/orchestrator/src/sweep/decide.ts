@@ -7,7 +7,12 @@ import type { Job, JobState } from './state.ts'
  * at `expectedLastSeq` (the state the decision was taken on), or send a command.
  */
 export type Output =
-  | { readonly kind: 'event'; readonly event: SweepEvent; readonly tenantId: string; readonly expectedLastSeq: number }
+  | {
+      readonly kind: 'event'
+      readonly event: SweepEvent
+      readonly tenantId: string
+      readonly expectedLastSeq: number
+    }
   | { readonly kind: 'command'; readonly command: RunSweep }
 
 export interface DecideContext {
@@ -38,7 +43,12 @@ function append(job: Job, event: SweepEvent): Output {
  * decides from state alone (`reconcile`, `dispatch`), so a restart decides the same things again.
  */
 export function decide(event: SweepEvent, state: JobState, ctx: DecideContext): Output[] {
-  if (state.status !== 'dispatched' || event.type !== 'SweepDispatched' || event.data.attempt !== state.attempt) return []
+  if (
+    state.status !== 'dispatched' ||
+    event.type !== 'SweepDispatched' ||
+    event.data.attempt !== state.attempt
+  )
+    return []
   return [
     {
       kind: 'command',
@@ -74,9 +84,21 @@ export function reconcile(state: JobState, ctx: DecideContext): Output[] {
     case 'dispatched':
     case 'running':
       if (state.jobDeadlineAt !== null && now >= state.jobDeadlineAt + grace)
-        return [attemptFailed(state, ctx, { code: 'JOB_DEADLINE_EXCEEDED', message: 'the job ran past its overall deadline', retryable: false })]
+        return [
+          attemptFailed(state, ctx, {
+            code: 'JOB_DEADLINE_EXCEEDED',
+            message: 'the job ran past its overall deadline',
+            retryable: false,
+          }),
+        ]
       if (state.attemptDeadlineAt !== null && now >= state.attemptDeadlineAt + grace)
-        return [attemptFailed(state, ctx, { code: 'ATTEMPT_TIMEOUT', message: 'the attempt ran past its deadline', retryable: true })]
+        return [
+          attemptFailed(state, ctx, {
+            code: 'ATTEMPT_TIMEOUT',
+            message: 'the attempt ran past its deadline',
+            retryable: true,
+          }),
+        ]
       return []
     case 'waiting':
       if (state.jobDeadlineAt !== null && now >= state.jobDeadlineAt)
@@ -129,7 +151,11 @@ function afterFailure(state: Job, ctx: DecideContext): Output {
         data: { job_id: state.jobId, attempt, due_at: iso(ctx.now + delay), delay_ms: delay },
         metadata: meta(state, ctx),
       })
-    return failed(state, ctx, `the job deadline leaves no time for attempt ${attempt}; last error: ${last.message}`)
+    return failed(
+      state,
+      ctx,
+      `the job deadline leaves no time for attempt ${attempt}; last error: ${last.message}`,
+    )
   }
   const plural = made === 1 ? '' : 's'
   const reason =

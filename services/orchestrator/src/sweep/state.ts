@@ -9,14 +9,7 @@ import type { RecordedError, SweepEvent, SweepParams } from '@zixly/contracts'
  * - `completed` / `failed` / `cancelled`: terminal (a `SweepRetried` starts a new chain).
  */
 export type JobStatus =
-  | 'queued'
-  | 'dispatched'
-  | 'running'
-  | 'failing'
-  | 'waiting'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
+  'queued' | 'dispatched' | 'running' | 'failing' | 'waiting' | 'completed' | 'failed' | 'cancelled'
 
 /** What the orchestrator knows of one job, rebuilt from its events. */
 export interface Job {
@@ -101,7 +94,9 @@ export function evolve(state: JobState, event: SweepEvent, seq: number): JobStat
     case 'SweepStarted':
       return current && holdsSlot(s) ? { ...s, status: 'running' } : s
     case 'SweepAttemptFailed':
-      return current && holdsSlot(s) ? failAttempt(s, { ...event.data.error, attempt: event.data.attempt }) : s
+      return current && holdsSlot(s)
+        ? failAttempt(s, { ...event.data.error, attempt: event.data.attempt })
+        : s
     case 'SweepCommandDeadLettered':
       // Nobody will run this attempt's command: the attempt failed, and retrying would send the same.
       if (!current || !holdsSlot(s)) return s
