@@ -145,7 +145,7 @@ export function makeAdmin(pool: Pool) {
       return r.rows.map((row) => keyView(row as Record<string, unknown>))
     },
 
-    /** Revokes a key at once (every instance looks keys up per request); null when unknown. */
+    /** Revokes a key: at once on the instance that revokes it, within `apiKeyCacheMs` (2 s) on others; null when unknown. */
     async revokeApiKey(tenantId: string, id: string): Promise<ApiKeyView | null> {
       const r = await tx(tenantId, (c) =>
         c.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${KEY_COLUMNS}`, [id]),

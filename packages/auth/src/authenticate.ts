@@ -36,7 +36,17 @@ export interface AuthenticatorDeps {
   sessions: Sessions
   jwt?: JwtVerifier | undefined
   now?: () => number
+  /**
+   * How long a found API key's row (tenant, role, limits, revocation) is reused without asking
+   * Postgres again; 0 looks it up on every request. A key revoked through this instance is forgotten
+   * at once (`forgetApiKey`); on other instances the revocation (or a change of the tenant's limits
+   * or signing secret) takes effect within this time. Default 2000 ms.
+   */
+  apiKeyCacheMs?: number
 }
+
+/** The most keys kept; past it the cache starts over (each key then costs one lookup again). */
+const API_KEY_CACHE_MAX = 10_000
 
 /**
  * Turns credentials into a principal, or null (401). The first credential present decides, in the
@@ -45,11 +55,26 @@ export interface AuthenticatorDeps {
 export function makeAuthenticator(deps: AuthenticatorDeps) {
   const now = deps.now ?? Date.now
   const touched = new Map<string, number>()
+  const cacheMs = deps.apiKeyCacheMs ?? 2000
+  // Key id → its row and when it was read. Only keys that exist are kept, so a new key works at once;
+  // the key's secret is still checked against the row's hash on every request.
+  const keyRows = new Map<string, { row: Awaited<ReturnType<AuthStore['apiKey']>>; at: number }>()
+
+  async function apiKeyRow(id: string) {
+    const hit = keyRows.get(id)
+    if (hit && now() - hit.at < cacheMs) return hit.row
+    const row = await deps.store.apiKey(id)
+    if (row && cacheMs > 0) {
+      if (keyRows.size >= API_KEY_CACHE_MAX) keyRows.clear()
+      keyRows.set(id, { row, at: now() })
+    } else keyRows.delete(id)
+    return row
+  }
 
   async function byApiKey(key: string): Promise<Principal | null> {
     const parsed = parseApiKey(key)
     if (!parsed) return null
-    const row = await deps.store.apiKey(parsed.id)
+    const row = await apiKeyRow(parsed.id)
     if (!row || !safeEqual(row.key_hash, hashApiKey(key)) || row.revoked_at !== null) return null
     // last_used_at: one write per key per minute per instance, not one per request.
     if (now() - (touched.get(row.id) ?? 0) > 60_000) {
@@ -104,6 +129,11 @@ export function makeAuthenticator(deps: AuthenticatorDeps) {
   }
 
   return {
+    /** Drops a key's cached row (after revoking it here, or when told another instance did). */
+    forgetApiKey(id: string): void {
+      keyRows.delete(id)
+    },
+
     async authenticate(creds: Credentials): Promise<Principal | null> {
       if (creds.apiKey !== undefined) return byApiKey(creds.apiKey)
       if (creds.bearer !== undefined) return parseApiKey(creds.bearer) ? byApiKey(creds.bearer) : byJwt(creds.bearer)

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Redis } from '@zixly/platform'
 
 /** Default requests per minute (the seed's figure) for requests that change something. */
@@ -70,19 +70,27 @@ export interface RateDecision {
   windowSeconds: number
 }
 
+const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex')
+const isNoScript = (err: unknown) => /NOSCRIPT/.test(String((err as Error)?.message ?? err))
+
 export function makeRateLimiter(redis: Redis, namespace: string, windowSeconds = 60) {
   const key = (b: Bucket) => `zixly:${namespace}:rl:${b.name}`
   return {
     async hit(buckets: readonly Bucket[]): Promise<RateDecision> {
       const member = `${Date.now()}:${randomBytes(6).toString('hex')}`
-      const out = (await redis.eval(
-        SCRIPT,
+      const args = [
         buckets.length,
         ...buckets.map(key),
         windowSeconds * 1000,
         member,
         ...buckets.map((b) => Math.max(1, Math.floor(b.limit))),
-      )) as [number, number, number, number]
+      ] as const
+      // EVALSHA: the script is sent once per Redis (again only after a restart or SCRIPT FLUSH), not
+      // with every request.
+      const out = (await redis.evalsha(SCRIPT_SHA, ...args).catch((err: unknown) => {
+        if (isNoScript(err)) return redis.eval(SCRIPT, ...args)
+        throw err
+      })) as [number, number, number, number]
       const [admitted, remaining, waitMs, limit] = out
       return { admitted: admitted === 1, limit, remaining: Math.max(0, remaining), resetSeconds: Math.max(1, Math.ceil(waitMs / 1000)), windowSeconds }
     },

@@ -18,6 +18,8 @@ export interface SecurityOptions {
   sessionMaxAgeSeconds?: number
   /** Rate-limit window (60 s: limits are per minute). */
   rateWindowSeconds?: number
+  /** See `AuthenticatorDeps.apiKeyCacheMs` (default 2000 ms: a revocation elsewhere takes ≤ 2 s). */
+  apiKeyCacheMs?: number
 }
 
 /** Everything authentication needs, wired from a pool, a Redis client and a namespace. */
@@ -29,13 +31,28 @@ export function makeSecurity(opts: SecurityOptions) {
     ...(opts.sessionTtlSeconds === undefined ? {} : { ttlSeconds: opts.sessionTtlSeconds }),
     ...(opts.sessionMaxAgeSeconds === undefined ? {} : { maxAgeSeconds: opts.sessionMaxAgeSeconds }),
   })
+  const authenticator = makeAuthenticator({
+    store,
+    sessions,
+    jwt: opts.jwt,
+    ...(opts.apiKeyCacheMs === undefined ? {} : { apiKeyCacheMs: opts.apiKeyCacheMs }),
+  })
+  const admin = makeAdmin(opts.pool)
   return {
     store,
     sessions,
-    authenticator: makeAuthenticator({ store, sessions, jwt: opts.jwt }),
+    authenticator,
     limiter: makeRateLimiter(opts.redis, opts.namespace, opts.rateWindowSeconds ?? 60),
     replay: makeReplayGuard(opts.redis, opts.namespace),
-    admin: makeAdmin(opts.pool),
+    admin: {
+      ...admin,
+      // A key revoked here stops here at once; other instances stop within `apiKeyCacheMs`.
+      async revokeApiKey(tenantId: string, id: string) {
+        const revoked = await admin.revokeApiKey(tenantId, id)
+        authenticator.forgetApiKey(id)
+        return revoked
+      },
+    },
   }
 }
 export type Security = ReturnType<typeof makeSecurity>
