@@ -1,4 +1,4 @@
-import { parseEvent } from '@zixly/contracts'
+import { parseEvent, RESULT_FIELDS, SweepResultsRecorded, type LogEvent, type SweepResultRow } from '@zixly/contracts'
 import { describe, type Logger, type PoolClient } from '@zixly/platform'
 import {
   isJobEvent,
@@ -10,6 +10,7 @@ import {
   type Projection,
   type Statement,
 } from './projections/index.ts'
+import { copyIn } from './projections/copy.ts'
 
 /** A message read from the log: its stream sequence and its JSON payload. */
 export interface LogMessage {
@@ -31,11 +32,57 @@ export interface ParsedMessage {
  */
 export function parseMessage(m: LogMessage, logger?: Logger): ParsedMessage {
   try {
-    return { seq: m.seq, subject: m.subject, event: parseEvent(m.data) }
+    return { seq: m.seq, subject: m.subject, event: parseFast(m.data) ?? parseEvent(m.data) }
   } catch (err) {
     logger?.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
     return { seq: m.seq, subject: m.subject, event: null }
   }
+}
+
+const INT_FIELDS = new Set(['fast_period', 'slow_period', 'total_trades', 'total_closed_trades'])
+const TEXT_FIELDS = new Set(['max_drawdown_duration', 'avg_trade_duration'])
+const RESULT_FIELD_CHECKS = RESULT_FIELDS.map((f) => ({
+  f,
+  int: INT_FIELDS.has(f),
+  text: TEXT_FIELDS.has(f),
+  nullable: f === 'profit_factor' || f === 'rank_for_ticker',
+}))
+
+// The current version: an older one would be upcast, rows included, so it takes the full path.
+const RESULTS_VERSION: number = SweepResultsRecorded.shape.version.value
+
+/** `SweepResultRow.parse` for rows that pass it, as plain checks; false for anything it might reject. */
+function resultRowsValid(rows: unknown): rows is SweepResultRow[] {
+  if (!Array.isArray(rows)) return false
+  for (const r of rows as unknown[]) {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return false
+    const row = r as Record<string, unknown>
+    for (const c of RESULT_FIELD_CHECKS) {
+      const v = row[c.f]
+      if (v === null && c.nullable) continue
+      if (c.text ? typeof v !== 'string' : typeof v !== 'number' || !Number.isFinite(v) || (c.int && !Number.isInteger(v))) return false
+    }
+    const rank = row.rank_for_ticker
+    if (typeof rank === 'number' && (!Number.isInteger(rank) || rank < 1)) return false
+  }
+  return true
+}
+
+/**
+ * Result chunks are most of the log's bytes, and their rows most of zod's work. A current-version
+ * SweepResultsRecorded whose rows pass the same checks as `SweepResultRow`, written out, is parsed
+ * with zod without its rows, which are then put back as they are (only the result fields are ever
+ * read). Anything else, or any doubt, goes through `parseEvent` in full. Same results, same errors.
+ */
+function parseFast(data: unknown): LogEvent | undefined {
+  if (typeof data !== 'object' || data === null) return undefined
+  const d = data as { type?: unknown; version?: unknown; data?: unknown }
+  if (d.type !== 'SweepResultsRecorded' || d.version !== RESULTS_VERSION || typeof d.data !== 'object' || d.data === null) return undefined
+  const rows = (d.data as { rows?: unknown }).rows
+  if (!resultRowsValid(rows)) return undefined
+  const e = parseEvent({ ...d, data: { ...d.data, rows: [] } })
+  if (e.type !== 'SweepResultsRecorded' || e.version !== RESULTS_VERSION) return undefined
+  return { ...e, data: { ...e.data, rows } }
 }
 
 export interface Applied {
@@ -64,7 +111,7 @@ export async function checkpoints(c: PoolClient, names: readonly string[]): Prom
   return new Map(r.rows.map((row) => [row.name, Number(row.seq)]))
 }
 
-const run = (c: PoolClient, s: Statement) => c.query(s.text, [...s.values])
+const run = async (c: PoolClient, s: Statement): Promise<{ rows: Array<{ row: JsonRow }> }> => (s.copy ? (await copyIn(c, s), { rows: [] }) : c.query(s.text, [...s.values]))
 
 /**
  * Applies messages (in log order) to every projection inside the caller's transaction, and moves
@@ -107,7 +154,7 @@ export async function applyParsed(
       const runOf = from <= floor ? pending : pending.filter((x) => x.seq > from)
       if (runOf.length === 0) continue
       const loaded: JsonRow[][] = []
-      for (const s of p.load(runOf)) loaded.push((await run(c, s)).rows.map((r: { row: JsonRow }) => r.row))
+      for (const s of p.load(runOf)) loaded.push((await run(c, s)).rows.map((r) => r.row))
       for (const s of p.write(runOf, loaded)) await run(c, s)
     }
     pending = []

@@ -61,6 +61,8 @@ describe('projector', () => {
     const projector = await startProjector({ nc: env.nc, pool: env.pool, names: env.names, logger: env.logger })
     await eventually(async () => (projector.checkpoint === EVENTS ? true : undefined), 30_000)
     await projector.stop()
+    // The last notice was published just before; a round trip to the server brings it in before the PONG.
+    await env.nc.flush()
     sub.unsubscribe()
     expect(await dump()).toEqual(before)
     // After each commit a change notice names the tenant, its jobs and the new checkpoint.

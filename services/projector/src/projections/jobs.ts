@@ -1,6 +1,6 @@
 import { RESULT_FIELDS, type SweepEvent } from '@zixly/contracts'
 import { ATTEMPT_COLUMNS, evolveAttempt, evolveJob, JOB_COLUMNS } from './job-rows.ts'
-import { ColumnRows, updateOnConflict, type ColumnTypes } from './sql.ts'
+import { ColumnRows, CopyRows, updateOnConflict, type ColumnTypes } from './sql.ts'
 import { summarize } from './summary.ts'
 import type { BatchProjection, Positioned, Statement } from './types.ts'
 
@@ -56,24 +56,42 @@ export const jobsProjection: BatchProjection = {
 
   load(run) {
     const ids = [...new Set(run.map((p) => p.event.data.job_id))]
+    const withResults = [...new Set(run.filter((p) => p.event.type === 'SweepResultsRecorded').map((p) => p.event.data.job_id))]
     return [
       { text: `SELECT to_jsonb(j) AS row FROM pipeline_jobs j WHERE id = ANY($1::uuid[])`, values: [ids] },
       { text: `SELECT to_jsonb(a) AS row FROM job_attempts a WHERE job_id = ANY($1::uuid[])`, values: [ids] },
+      // Jobs of this run that already have result rows: only theirs can conflict (see write).
+      {
+        text: `SELECT jsonb_build_object('job_id', x.id) AS row FROM unnest($1::uuid[]) AS x(id)
+               WHERE EXISTS (SELECT 1 FROM trading_sweep_results r WHERE r.job_id = x.id)`,
+        values: [withResults],
+      },
+      // Timeline rows above the highest sequence held cannot exist yet (normally all of the run's).
+      { text: `SELECT jsonb_build_object('seq', max(seq)) AS row FROM job_events`, values: [] },
     ]
   },
 
-  write(run, [loadedJobs = [], loadedAttempts = []]) {
+  write(run, [loadedJobs = [], loadedAttempts = [], loadedWithResults = [], loadedHeld = []]) {
     const jobs = new Map(loadedJobs.map((r) => [r.id as string, r]))
+    const hadResults = new Set(loadedWithResults.map((r) => r.job_id as string))
+    const heldSeq = Number(loadedHeld[0]?.seq ?? 0)
     const attempts = new Map(loadedAttempts.map((r) => [`${r.job_id as string}:${String(r.attempt)}`, r]))
     const changedJobs = new Set<string>()
     const changedAttempts = new Set<string>()
     const tenants = new Map<string, string>()
+    // Results and timeline rows are only ever inserted, so they go in by COPY when they cannot exist
+    // yet, and by INSERT … ON CONFLICT DO NOTHING when they might (a range applied again, a retried
+    // attempt recording the same combinations): a timeline row above the highest sequence held is
+    // new; a result row is new unless its job already has results (within the run the first row of a
+    // combination wins).
+    const copied = new CopyRows(RESULT_COLUMNS)
     const results = new ColumnRows(RESULT_COLUMNS)
     const recorded = new Set<string>()
-    const timeline = new ColumnRows(TIMELINE_COLUMNS)
+    const timeline = new CopyRows(TIMELINE_COLUMNS)
+    const timelineAgain = new ColumnRows(TIMELINE_COLUMNS)
     for (const p of run) {
       const { event: e, seq } = p
-      timeline.push(timelineRow(p))
+      ;(seq > heldSeq ? timeline : timelineAgain).push(timelineRow(p))
       const id = e.data.job_id
       const before = jobs.get(id)
       const job = evolveJob(before, e, seq)
@@ -98,7 +116,9 @@ export const jobsProjection: BatchProjection = {
           const key = `${id}:${r.fast_period}:${r.slow_period}`
           if (recorded.has(key)) continue
           recorded.add(key)
-          results.push([id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt, ...RESULT_FIELDS.map((f) => r[f])])
+          const values: unknown[] = [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt]
+          for (const f of RESULT_FIELDS) values.push(r[f])
+          ;(hadResults.has(id) ? results : copied).push(values)
         }
     }
     const out: Statement[] = []
@@ -119,7 +139,9 @@ export const jobsProjection: BatchProjection = {
       out.push(rows.insert('job_attempts', updateOnConflict(['job_id', 'attempt'], ATTEMPT_COLUMNS)))
     }
     if (results.size > 0) out.push(results.insert('trading_sweep_results', 'ON CONFLICT (job_id, fast_period, slow_period) DO NOTHING'))
-    out.push(timeline.insert('job_events', 'ON CONFLICT (seq) DO NOTHING'))
+    if (copied.size > 0) out.push(copied.copy('trading_sweep_results'))
+    if (timelineAgain.size > 0) out.push(timelineAgain.insert('job_events', 'ON CONFLICT (seq) DO NOTHING'))
+    if (timeline.size > 0) out.push(timeline.copy('job_events'))
     return out
   },
 }

@@ -116,3 +116,57 @@ export function updateOnConflict(key: readonly string[], types: ColumnTypes): st
     .map((c) => `${c} = EXCLUDED.${c}`)
   return `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`
 }
+
+const COPY_SPECIAL = /[\\\n\r\t]/
+const COPY_SPECIAL_ALL = /[\\\n\r\t]/g
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+const copyEscape = (s: string) => (COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIAL_ALL, (ch) => COPY_ESCAPES[ch]!) : s)
+
+/** One field in COPY text format: `\N` for null and undefined; JSON for a jsonb column. */
+function copyField(v: unknown, kind: Kind): string {
+  if (v === null || v === undefined) return '\\N'
+  if (kind === 'json') return copyEscape(JSON.stringify(v))
+  if (typeof v === 'number') return String(v)
+  const s = typeof v === 'string' ? v : JSON.stringify(v)
+  return kind === 'bare' && BARE.test(s) ? s : copyEscape(s)
+}
+
+/**
+ * Rows for `COPY table (…) FROM STDIN` in text format: the bulk path for append-only tables (results,
+ * timeline), where a row is never updated and the caller knows it cannot exist yet. COPY inserts rows
+ * in multi-row batches with no per-row executor work, and its input is one line per row instead of
+ * an array literal per column. Values are written exactly as `ColumnRows` writes them (same text
+ * forms; JSON null is SQL NULL). Lines are joined every CHUNK rows (see ColumnRows on GC).
+ */
+export class CopyRows {
+  private readonly names: readonly string[]
+  private readonly kinds: readonly Kind[]
+  private lines: string[] = []
+  private readonly chunks: string[] = []
+  size = 0
+
+  constructor(types: ColumnTypes) {
+    this.names = Object.keys(types)
+    this.kinds = this.names.map((n) => kindOf(types[n]!))
+  }
+
+  /** Adds a row given in column order. */
+  push(values: readonly unknown[]): void {
+    let line = copyField(values[0], this.kinds[0]!)
+    for (let i = 1; i < this.kinds.length; i++) line += `\t${copyField(values[i], this.kinds[i]!)}`
+    this.lines.push(line)
+    if (++this.size % CHUNK === 0) this.flush()
+  }
+
+  private flush(): void {
+    if (this.lines.length === 0) return
+    this.chunks.push(`${this.lines.join('\n')}\n`)
+    this.lines = []
+  }
+
+  /** The COPY statement for `table`. */
+  copy(table: string): Statement {
+    this.flush()
+    return { text: `COPY ${table} (${this.names.join(', ')}) FROM STDIN`, values: [], copy: this.chunks }
+  }
+}

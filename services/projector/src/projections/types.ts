@@ -1,9 +1,10 @@
 import { SweepEvent, type parseEvent } from '@zixly/contracts'
 
-/** One parameterised SQL statement. */
+/** One parameterised SQL statement; or, with `copy`, a `COPY … FROM STDIN` and its data (COPY text format, in chunks). */
 export interface Statement {
   readonly text: string
   readonly values: readonly unknown[]
+  readonly copy?: readonly string[]
 }
 
 /** Position of an event in the log. */
