@@ -94,6 +94,8 @@ export async function startWebServer(env: Record<string, string>, port?: number)
 /** Signs in through the dashboard's own login form. */
 export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/login`)
+  // Typing before hydration raced it on a loaded machine (see hydrated() below).
+  await hydrated(page)
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(password)
   // The form is enhanced: success is a client-side navigation, so wait for the URL, not a load event.
@@ -102,6 +104,14 @@ export async function login(page: Page, baseUrl: string, email: string, password
     page.getByRole('button', { name: 'Sign in' }).click(),
   ])
   await page.waitForSelector('header nav')
+}
+
+/**
+ * Waits until the page's app is interactive (the root layout marks <html data-hydrated>). Before
+ * that, a click on an enhanced form submits it natively and typed text can be replaced by hydration.
+ */
+export async function hydrated(page: Page): Promise<void> {
+  await page.waitForSelector('html[data-hydrated="true"]', { state: 'attached' })
 }
 
 /** A saved screenshot of the whole page under test-results/screenshots (git-ignored). */
@@ -147,4 +157,48 @@ export async function watchRows(page: Page): Promise<void> {
 
 export async function rowHistory(page: Page, jobId: string): Promise<Array<{ status: string; at: number }>> {
   return page.evaluate((id) => (window as unknown as { __rows: Record<string, Array<{ status: string; at: number }>> }).__rows[id] ?? [], jobId)
+}
+
+/** Focusable controls on the page that have no accessible name (a label, aria-label(ledby), text or title). */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const sel = 'input:not([type="hidden"]), select, textarea, button, a[href], summary, [tabindex]:not([tabindex="-1"])'
+    const nameOf = (el: HTMLElement): string => {
+      const by = el.getAttribute('aria-labelledby')
+      const fromIds = by ? by.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ') : ''
+      const labels = 'labels' in el ? [...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent ?? '').join(' ') : ''
+      const text = ['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) ? (el.textContent ?? '') : ''
+      return [el.getAttribute('aria-label') ?? '', fromIds, labels, text, el.title].join(' ').trim()
+    }
+    return [...document.querySelectorAll<HTMLElement>(sel)]
+      .filter((el) => el.offsetParent !== null || el.getClientRects().length > 0)
+      .filter((el) => nameOf(el) === '')
+      .map((el) => el.outerHTML.slice(0, 120))
+  })
+}
+
+/** The accessible names of the elements Tab visits, in order, from the top of the page (at most `max`). */
+export async function tabStops(page: Page, max = 60): Promise<string[]> {
+  await page.evaluate(() => {
+    ;(document.activeElement as HTMLElement | null)?.blur()
+    window.scrollTo(0, 0)
+  })
+  const seen: string[] = []
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab')
+    const name = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null
+      if (!el || el === document.body) return null
+      const labels = 'labels' in el ? [...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent ?? '').join(' ') : ''
+      return (el.getAttribute('aria-label') ?? (labels || el.textContent || el.title || el.tagName)).replace(/\s+/g, ' ').trim()
+    })
+    if (name === null) break
+    seen.push(name)
+  }
+  return seen
+}
+
+/** Whether the page fits its viewport's width (nothing but scroll containers overflow sideways). */
+export async function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)
 }
