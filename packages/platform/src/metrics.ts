@@ -96,3 +96,37 @@ export function createMetrics(service: string) {
   }
 }
 export type Metrics = ReturnType<typeof createMetrics>
+
+/** What `watchConsumers` needs of a JetStreamManager. */
+export interface ConsumerInfoSource {
+  consumers: { info(stream: string, durable: string): Promise<{ num_pending: number; num_redelivered: number }> }
+}
+
+/**
+ * Keeps `zixly_consumer_pending` and `zixly_consumer_redelivered` of some durable consumers up to
+ * date: read once now and every `everyMs` (a consumer that cannot be read keeps its last values).
+ */
+export function watchConsumers(
+  jsm: ConsumerInfoSource,
+  metrics: Metrics,
+  consumers: ReadonlyArray<{ stream: string; durable: string }>,
+  everyMs = 5000,
+): { refresh(): Promise<void>; stop(): void } {
+  const refresh = async () => {
+    await Promise.all(
+      consumers.map(async (c) => {
+        try {
+          const info = await jsm.consumers.info(c.stream, c.durable)
+          metrics.consumerPending.set(c, info.num_pending)
+          metrics.consumerRedelivered.set(c, info.num_redelivered)
+        } catch {
+          // NATS unreachable for a moment: the next round tries again.
+        }
+      }),
+    )
+  }
+  void refresh()
+  const timer = setInterval(() => void refresh(), everyMs)
+  timer.unref()
+  return { refresh, stop: () => clearInterval(timer) }
+}

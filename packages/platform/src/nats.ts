@@ -17,6 +17,7 @@ import {
 import { CONSUMERS, type Names } from '@zixly/contracts'
 import { ConcurrencyError, DependencyUnavailable } from './errors.ts'
 import { where } from './config.ts'
+import { currentTraceparent, TRACEPARENT_HEADER } from './tracing.ts'
 
 export type { JetStreamClient, JetStreamManager, NatsConnection }
 
@@ -180,18 +181,20 @@ export interface AppendOptions {
   timeoutMs?: number
 }
 
-/** Appends one message with `Nats-Msg-Id` = its id; returns its stream sequence. */
+/**
+ * Appends one message with `Nats-Msg-Id` = its id; returns its stream sequence. The message carries
+ * the trace context in a `traceparent` header: the active span's, or else its metadata's.
+ */
 export async function appendMessage(
   js: JetStreamClient,
   subject: string,
-  message: { id: string },
+  message: { id: string; metadata?: { traceparent?: string | undefined } },
   opts: AppendOptions = {},
 ): Promise<{ seq: number; duplicate: boolean }> {
-  let hdrs: MsgHdrs | undefined
-  if (opts.headers) {
-    hdrs = natsHeaders()
-    for (const [k, v] of Object.entries(opts.headers)) hdrs.set(k, v)
-  }
+  const hdrs: MsgHdrs = natsHeaders()
+  const traceparent = currentTraceparent() ?? message.metadata?.traceparent
+  if (traceparent) hdrs.set(TRACEPARENT_HEADER, traceparent)
+  for (const [k, v] of Object.entries(opts.headers ?? {})) hdrs.set(k, v)
   try {
     const ack = await js.publish(subject, JSON.stringify(message), {
       msgID: message.id,
@@ -199,7 +202,7 @@ export async function appendMessage(
       ...(opts.expectedLastSubjectSeq === undefined
         ? {}
         : { expect: { lastSubjectSequence: opts.expectedLastSubjectSeq } }),
-      ...(hdrs ? { headers: hdrs } : {}),
+      ...(hdrs.keys().length > 0 ? { headers: hdrs } : {}),
     })
     return { seq: ack.seq, duplicate: ack.duplicate }
   } catch (err) {

@@ -7,7 +7,7 @@ import {
   type TradingApiResultRow,
   type TradingApiSweepRequestInput,
 } from '@zixly/contracts'
-import type { Metrics } from '@zixly/platform'
+import { inChildSpan, SpanKind, withTraceHeaders, type Metrics } from '@zixly/platform'
 import type { z } from 'zod'
 import { TradingApiError } from './errors.ts'
 
@@ -109,18 +109,26 @@ export function createTradingApiClient(opts: TradingApiClientOptions) {
     let status = 0
     let text: string
     try {
-      const res = await doFetch(base + path, {
-        method,
-        signal,
-        headers: {
-          accept: 'application/json',
-          ...(opts.apiKey !== undefined && { 'x-api-key': opts.apiKey }),
-          ...(o.body !== undefined && { 'content-type': 'application/json' }),
+      // A client span in the job's trace; its traceparent header lets the Trading API continue it.
+      ;({ status, text } = await inChildSpan(
+        `trading-api ${method} ${endpoint}`,
+        undefined,
+        { kind: SpanKind.CLIENT, service: 'executor', attributes: { 'zixly.service': 'executor', 'http.request.method': method, 'url.path': path.split('?')[0] ?? path } },
+        async (span) => {
+          const res = await doFetch(base + path, {
+            method,
+            signal,
+            headers: withTraceHeaders({
+              accept: 'application/json',
+              ...(opts.apiKey !== undefined && { 'x-api-key': opts.apiKey }),
+              ...(o.body !== undefined && { 'content-type': 'application/json' }),
+            }),
+            ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
+          })
+          span.setAttribute('http.response.status_code', res.status)
+          return { status: res.status, text: await res.text() }
         },
-        ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
-      })
-      status = res.status
-      text = await res.text()
+      ))
     } catch (err) {
       if (o.signal?.aborted) throw fail('TRADING_API_CANCELLED', 'aborted by the caller', { cause: o.signal.reason })
       if (timeout.aborted) throw fail('TRADING_API_TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`, { cause: err })
@@ -155,6 +163,10 @@ export function createTradingApiClient(opts: TradingApiClientOptions) {
 
   const client = {
     baseUrl: base,
+    /** Counts a failure seen outside a single call (a remote job that failed) in `trading_api_errors_total`. */
+    countError(endpoint: string, errorType: TradingApiError['code']) {
+      opts.metrics?.tradingApiErrors.inc({ endpoint, error_type: errorType })
+    },
     submitSweep(params: RemoteSweepParams, o: CallOptions & { webhookUrl?: string; webhookHeaders?: Record<string, string> } = {}) {
       return call('submit', 'POST', '/api/v1/strategy/sweep', TradingApiSubmitted, {
         body: toWire(params, o.webhookUrl, o.webhookHeaders),

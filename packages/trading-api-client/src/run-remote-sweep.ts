@@ -137,6 +137,7 @@ export async function runRemoteSweep(
       }
     }
 
+    if (seen.status === 'failed') client.countError('sweep', 'TRADING_API_JOB_FAILED')
     if (seen.status === 'failed')
       throw new TradingApiError('TRADING_API_JOB_FAILED', `remote job ${id} failed: ${seen.errorMessage ?? 'no reason given'}`, {
         endpoint: 'sweep',

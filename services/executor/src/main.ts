@@ -1,4 +1,4 @@
-import { names } from '@zixly/contracts'
+import { CONSUMERS, names } from '@zixly/contracts'
 import { createMarketData, MarketDataConfig, marketDataOptions } from '@zixly/market-data'
 import { loadObjectStore, ObjectStoreConfig } from '@zixly/object-store'
 import {
@@ -12,6 +12,8 @@ import {
   onShutdown,
   runMain,
   startHealthServer,
+  startTracing,
+  watchConsumers,
 } from '@zixly/platform'
 import { createTradingApiClient } from '@zixly/trading-api-client'
 import { hostname } from 'node:os'
@@ -45,10 +47,13 @@ const Config = BaseConfig.extend(MarketDataConfig.shape)
 runMain('executor', async () => {
   const config = loadConfig(Config)
   const logger = createLogger('executor', config.LOG_LEVEL)
+  // OTLP/HTTP export of this service's spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing('executor')
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'executor')
   await ensureJetStream(nc, n)
   const metrics = createMetrics('executor')
+  const consumers = watchConsumers(await nc.jetstreamManager(), metrics, [{ stream: n.commandsStream, durable: CONSUMERS.executor }])
   const md = marketDataOptions(config)
   const marketData = createMarketData(md.source, md.deps)
   const adapter =
@@ -91,5 +96,7 @@ runMain('executor', async () => {
     { name: 'runner', close: () => runner.close() },
     { name: 'health', close: () => health.close() },
     { name: 'nats', close: () => nc.drain() },
+    { name: 'tracing', close: () => tracing.stop() },
+    { name: 'consumer metrics', close: () => consumers.stop() },
   ])
 })

@@ -65,6 +65,7 @@ export async function buildApp(options: IngestOptions): Promise<FastifyInstance>
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
+    if (reply.statusCode === 429) deps.metrics.rateLimitRejections.inc({ tenant_id: req.principal?.tenantId ?? 'anonymous' })
   })
 
   app.get('/health', async () => ({ status: 'ok' }))

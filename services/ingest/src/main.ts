@@ -10,6 +10,7 @@ import {
   loadConfig,
   onShutdown,
   runMain,
+  startTracing,
 } from '@zixly/platform'
 import { createMarketData, MarketDataConfig, marketDataOptions } from '@zixly/market-data'
 import { z } from 'zod'
@@ -27,6 +28,8 @@ runMain('ingest', async () => {
   // Secrets may come from files or AWS Secrets Manager; production refuses missing or weak ones here.
   const config = loadConfig(Config, await secretEnv())
   const logger = createLogger('ingest', config.LOG_LEVEL)
+  // OTLP/HTTP export of this service's spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing('ingest')
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'ingest')
   const pool = await connectPg(config.DATABASE_URL, config.PG_SCHEMA, { name: 'ingest' })
@@ -62,5 +65,6 @@ runMain('ingest', async () => {
     { name: 'nats', close: () => nc.drain() },
     { name: 'postgres', close: () => pool.end() },
     { name: 'redis', close: () => redis.quit() },
+    { name: 'tracing', close: () => tracing.stop() },
   ])
 })

@@ -95,6 +95,9 @@ async function deliverOne(
   if (result.status === 'SENT') logger.info(fields, 'notification sent')
   else if (result.status === 'RETRYING')
     logger.warn({ ...fields, err: message, retryInMs: result.delayMs }, 'notification failed; will retry')
-  else logger.error({ ...fields, err: message }, 'notification failed for good')
+  else {
+    logger.error({ ...fields, err: message }, 'notification failed for good')
+    deps.metrics?.deadLetters.inc({ reason: 'notification_failed' })
+  }
   return result.status === 'RETRYING' ? result.delayMs : null
 }

@@ -1,4 +1,4 @@
-import { names } from '@zixly/contracts'
+import { CONSUMERS, names } from '@zixly/contracts'
 import {
   connectNats,
   connectPg,
@@ -9,6 +9,8 @@ import {
   onShutdown,
   runMain,
   startHealthServer,
+  startTracing,
+  watchConsumers,
 } from '@zixly/platform'
 import { makeAuthStore } from '@zixly/auth'
 import nodemailer from 'nodemailer'
@@ -20,11 +22,14 @@ import { makeDeliveryStore } from './store.ts'
 runMain('notifier', async () => {
   const config = loadConfig(NotifierConfig)
   const logger = createLogger('notifier', config.LOG_LEVEL)
+  // OTLP/HTTP export of this service's spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing('notifier')
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'notifier')
   await ensureJetStream(nc, n)
   const pool = await connectPg(config.DATABASE_URL, config.PG_SCHEMA, { name: 'notifier', max: 5 })
   const metrics = createMetrics('notifier')
+  const consumers = watchConsumers(await nc.jetstreamManager(), metrics, [{ stream: n.eventsStream, durable: CONSUMERS.notifier }])
   const smtp = config.SMTP_URL?.trim()
   const mailer = smtp
     ? nodemailer.createTransport({
@@ -86,5 +91,7 @@ runMain('notifier', async () => {
     { name: 'smtp', close: () => mailer?.close() },
     { name: 'nats', close: () => nc.drain() },
     { name: 'postgres', close: () => pool.end() },
+    { name: 'tracing', close: () => tracing.stop() },
+    { name: 'consumer metrics', close: () => consumers.stop() },
   ])
 })

@@ -1,5 +1,13 @@
 import { CONSUMERS, parseEvent, TERMINAL_EVENT_TYPES, type Names, type SweepParams } from '@zixly/contracts'
-import { describe, type JetStreamManager, type Logger, type NatsConnection } from '@zixly/platform'
+import {
+  describe,
+  inSpan,
+  SpanKind,
+  traceparentOf,
+  type JetStreamManager,
+  type Logger,
+  type NatsConnection,
+} from '@zixly/platform'
 import type { JsMsg } from 'nats'
 import { deliverOutcome, type DeliverDeps } from './deliver.ts'
 import { outcomeOf, type TerminalEvent } from './outcome.ts'
@@ -83,7 +91,7 @@ export async function startNotifier(deps: NotifierDeps) {
       else m.nak(Math.max(250, waitMs))
     } catch (err) {
       logger.warn(
-        { seq: m.seq, job_id: event.data.job_id, err: describe(err) },
+        { seq: m.seq, job_id: event.data.job_id, tenant_id: event.metadata.tenantId, err: describe(err) },
         'notification failed; will be redelivered',
       )
       m.nak(5000)
@@ -115,7 +123,17 @@ export async function startNotifier(deps: NotifierDeps) {
         continue
       }
       if (inflight.size >= limit) await Promise.race(inflight)
-      const p: Promise<void> = handle(m, event).finally(() => inflight.delete(p))
+      // Delivery continues the job's trace (the traceparent of the terminal event's message).
+      const p: Promise<void> = inSpan(
+        `notifier ${event.type}`,
+        traceparentOf(m, event.metadata.traceparent),
+        {
+          kind: SpanKind.CONSUMER,
+          service: 'notifier',
+          attributes: { 'zixly.service': 'notifier', 'zixly.job_id': event.data.job_id, 'zixly.tenant_id': event.metadata.tenantId },
+        },
+        () => handle(m, event),
+      ).finally(() => inflight.delete(p))
       inflight.add(p)
     }
   })()

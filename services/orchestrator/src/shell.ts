@@ -184,7 +184,7 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
           return
         } catch (err) {
           if (stopping) throw err
-          logger.warn({ err: describe(err), command: out.command.id }, 'could not send a command; retrying')
+          logger.warn({ err: describe(err), command: out.command.id, job_id: out.command.data.job_id, tenant_id: out.command.metadata.tenantId }, 'could not send a command; retrying')
           await sleep(delay)
         }
       }
@@ -200,7 +200,7 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err
       stale.add(jobId)
-      logger.debug({ job_id: jobId, type: out.event.type }, 'job moved on; decision dropped')
+      logger.debug({ job_id: jobId, tenant_id: out.tenantId, type: out.event.type }, 'job moved on; decision dropped')
       return
     }
     if (out.event.type === 'SweepFailed') deps.metrics?.deadLetters.inc({ reason: 'job_failed' })

@@ -10,6 +10,7 @@ import {
   onShutdown,
   runMain,
   startHealthServer,
+  startTracing,
 } from '@zixly/platform'
 import { z } from 'zod'
 import { migrateReadModels } from './migrate.ts'
@@ -23,6 +24,8 @@ const Config = BaseConfig.extend({
 runMain('projector', async () => {
   const config = loadConfig(Config)
   const logger = createLogger('projector', config.LOG_LEVEL)
+  // OTLP/HTTP export of this service's spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing('projector')
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'projector')
   const pool = await connectPg(config.DATABASE_URL, config.PG_SCHEMA, { name: 'projector' })
@@ -46,5 +49,6 @@ runMain('projector', async () => {
     { name: 'health', close: () => health.close() },
     { name: 'nats', close: () => nc.drain() },
     { name: 'postgres', close: () => pool.end() },
+    { name: 'tracing', close: () => tracing.stop() },
   ])
 })

@@ -3,6 +3,7 @@ import { describe, inTransaction, type Logger, type Metrics, type NatsConnection
 import { applyParsed, lockReadModels } from './apply.ts'
 import { projections } from './projections/index.ts'
 import { readAhead, type ReadMessage } from './reader.ts'
+import { projectorTelemetry } from './telemetry.ts'
 
 /** The checkpoint `readCheckpoint` reads by default: the jobs read models'. */
 export const PROJECTION = 'jobs'
@@ -71,6 +72,8 @@ export async function startProjector(deps: ProjectorDeps) {
     }
   })()
 
+  const telemetry = projectorTelemetry({ pool, metrics: deps.metrics, logger })
+  telemetry.refreshCounts()
   // While idle the lag is read from the stream, so a stuck projector shows a growing lag.
   const lagTimer = setInterval(() => {
     void jsm.streams
@@ -81,7 +84,9 @@ export async function startProjector(deps: ProjectorDeps) {
   lagTimer.unref()
 
   async function commit(batch: readonly ReadMessage[]): Promise<void> {
+    let start = Date.now()
     for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+      start = Date.now()
       try {
         const applied = await inTransaction(pool, async (c) => {
           await lockReadModels(c)
@@ -101,6 +106,7 @@ export async function startProjector(deps: ProjectorDeps) {
     }
     // Messages after the last of this batch that the stream holds now: the lag behind the log.
     deps.metrics?.projectorLag.set(batch.at(-1)?.pending ?? 0)
+    void telemetry.committed({ events: batch, start, end: Date.now() })
     deps.onCommit?.(checkpoint)
   }
 
@@ -111,6 +117,7 @@ export async function startProjector(deps: ProjectorDeps) {
     async stop() {
       stopping = true
       clearInterval(lagTimer)
+      telemetry.stop()
       await messages.close()
       await reader.stop()
       await loop

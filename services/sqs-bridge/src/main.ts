@@ -12,6 +12,7 @@ import {
   onShutdown,
   runMain,
   startHealthServer,
+  startTracing,
 } from '@zixly/platform'
 import { findDeadLetterQueue, makeSqsBridge } from './bridge.ts'
 import { BridgeConfig } from './config.ts'
@@ -19,6 +20,8 @@ import { BridgeConfig } from './config.ts'
 runMain('sqs-bridge', async () => {
   const config = loadConfig(BridgeConfig)
   const logger = createLogger('sqs-bridge', config.LOG_LEVEL)
+  // OTLP/HTTP export of this service's spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing('sqs-bridge')
   const n = names(config.ZIXLY_NAMESPACE)
   const nc = await connectNats(config.NATS_URL, 'sqs-bridge')
   const jsm = await ensureJetStream(nc, n)
@@ -78,5 +81,6 @@ runMain('sqs-bridge', async () => {
     { name: 'sqs', close: () => sqs.destroy() },
     { name: 'nats', close: () => nc.drain() },
     { name: 'redis', close: () => redis.quit() },
+    { name: 'tracing', close: () => tracing.stop() },
   ])
 })

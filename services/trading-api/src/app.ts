@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
 import type { MarketData } from '@zixly/market-data'
-import { createLogger, createMetrics, Unauthorized, type Logger, type Metrics } from '@zixly/platform'
+import { createLogger, createMetrics, startSpanFrom, Unauthorized, type Logger, type Metrics, type Span } from '@zixly/platform'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { makeCallbackSender } from './callbacks.ts'
@@ -95,7 +95,20 @@ export const tradingApi = fp<TradingApiOptions>(
       if (opts.apiKey === undefined || OPEN_PATHS.has(req.url.split('?')[0] ?? '')) return
       if (!sameKey(req.headers['x-api-key'], opts.apiKey)) throw new Unauthorized('missing or invalid X-API-Key')
     })
+    // A request that carries a traceparent (the executor's http adapter) gets a span in that trace.
+    const spans = new WeakMap<object, Span>()
+    app.addHook('onRequest', async (req) => {
+      const tp = req.headers.traceparent
+      const span = startSpanFrom(`trading-api ${req.method} ${req.routeOptions.url ?? req.url.split('?')[0] ?? ''}`, typeof tp === 'string' ? tp : undefined, {
+        service: 'trading-api',
+        attributes: { 'zixly.service': 'trading-api', 'http.request.method': req.method },
+      })
+      if (span) spans.set(req, span)
+    })
     app.addHook('onResponse', async (req, reply) => {
+      const span = spans.get(req)
+      span?.setAttribute('http.response.status_code', reply.statusCode)
+      span?.end()
       metrics.httpDuration.observe(
         { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
         reply.elapsedTime / 1000,

@@ -1,12 +1,14 @@
 import { SweepPool } from '@zixly/engine'
 import { createMarketData, marketDataOptions } from '@zixly/market-data'
-import { createLogger, loadConfig, onShutdown, runMain } from '@zixly/platform'
+import { createLogger, loadConfig, onShutdown, runMain, startTracing } from '@zixly/platform'
 import { buildApp } from './app.ts'
 import { TradingApiConfig } from './config.ts'
 
 runMain('trading-api', async () => {
   const config = loadConfig(TradingApiConfig)
   const logger = createLogger('trading-api', config.LOG_LEVEL)
+  // OTLP/HTTP export of this service's spans when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing('trading-api')
   const md = marketDataOptions(config)
   const marketData = createMarketData(md.source, md.deps)
   await marketData.listTickers() // fail at start, not at the first request, when the source is wrong
@@ -27,5 +29,6 @@ runMain('trading-api', async () => {
   onShutdown(logger, [
     { name: 'http', close: () => app.close() },
     { name: 'engine', close: () => pool.close() },
+    { name: 'tracing', close: () => tracing.stop() },
   ])
 })

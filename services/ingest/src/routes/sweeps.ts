@@ -1,6 +1,18 @@
 import type { FastifyInstance } from 'fastify'
 import { parseEvent, SweepParams, SweepRequestBody, type SweepAccepted, type SweepEvent } from '@zixly/contracts'
-import { appendMessage, canonicalJson, ConcurrencyError, readSubject, sha256, uuidV5, ValidationError } from '@zixly/platform'
+import {
+  appendMessage,
+  canonicalJson,
+  ConcurrencyError,
+  currentTraceparent,
+  inSpan,
+  readSubject,
+  sha256,
+  SpanKind,
+  traceIdOf,
+  uuidV5,
+  ValidationError,
+} from '@zixly/platform'
 import { randomUUID } from 'node:crypto'
 import { fieldErrors, sendProblem } from '../problem.ts'
 import type { IngestDeps } from '../app.ts'
@@ -23,7 +35,7 @@ export type SubmitOutcome =
  */
 export async function submitSweep(
   deps: SubmitDeps,
-  input: { tenantId: string; body: unknown; key?: string | undefined; causationId: string },
+  input: { tenantId: string; body: unknown; key?: string | undefined; causationId: string; traceparent?: string | undefined },
 ): Promise<SubmitOutcome> {
   const parsed = SweepRequestBody.safeParse(input.body)
   if (!parsed.success) throw new ValidationError('the sweep request is invalid', fieldErrors(parsed.error))
@@ -49,15 +61,25 @@ export async function submitSweep(
   const jobId = key === undefined ? randomUUID() : uuidV5(`${tenantId}\n${key}`, JOB_ID_NAMESPACE)
   const createdAt = deps.now().toISOString()
   const subject = deps.names.eventSubject(tenantId, jobId)
-  const event: SweepEvent = {
-    id: `SweepRequested:${jobId}`,
-    type: 'SweepRequested',
-    version: 2,
-    data: { job_id: jobId, params, ...(key === undefined ? {} : { idempotency_key: key }) },
-    metadata: { tenantId, correlationId: jobId, causationId: input.causationId, occurredAt: createdAt },
-  }
   try {
-    await appendMessage(deps.js, subject, event, { expectedLastSubjectSeq: 0 })
+    // The job's trace starts here (or continues the caller's `traceparent`); every event of the job
+    // carries it in its metadata, every message in its header.
+    await inSpan(
+      'ingest SweepRequested',
+      input.traceparent,
+      { kind: SpanKind.PRODUCER, service: 'ingest', attributes: { 'zixly.service': 'ingest', 'zixly.job_id': jobId, 'zixly.tenant_id': tenantId } },
+      async () => {
+        const traceparent = currentTraceparent()
+        const event: SweepEvent = {
+          id: `SweepRequested:${jobId}`,
+          type: 'SweepRequested',
+          version: 2,
+          data: { job_id: jobId, params, ...(key === undefined ? {} : { idempotency_key: key }) },
+          metadata: { tenantId, correlationId: jobId, causationId: input.causationId, occurredAt: createdAt, ...(traceparent ? { traceparent } : {}) },
+        }
+        await appendMessage(deps.js, subject, event, { expectedLastSubjectSeq: 0 })
+      },
+    )
   } catch (err) {
     if (!(err instanceof ConcurrencyError) || key === undefined) throw err
     // The job already exists (a concurrent twin, or a key older than the Redis record): answer with it.
@@ -83,6 +105,7 @@ export function sweepRoutes(app: FastifyInstance, deps: IngestDeps) {
       body: req.body,
       key: typeof keyHeader === 'string' ? keyHeader : undefined,
       causationId: req.id,
+      traceparent: traceIdOf(req.headers.traceparent as string | undefined) ? (req.headers.traceparent as string) : undefined,
     })
     if (out.kind === 'key_reused')
       return sendProblem(reply, 422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body')
