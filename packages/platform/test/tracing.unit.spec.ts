@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
-import { currentTraceparent, inSpan, startTracing, traceIdOf } from '../src/tracing.ts'
+import { currentTraceparent, inSpan, recordSpan, startTracing, traceIdOf, traceparentOf } from '../src/tracing.ts'
 
 const exporter = new InMemorySpanExporter()
 let tracing: ReturnType<typeof startTracing>
@@ -28,5 +28,23 @@ describe('trace context carried in event metadata', () => {
   it('reads the trace id out of a traceparent for log lines', () => {
     expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
     expect(traceIdOf('garbage')).toBeUndefined()
+  })
+})
+
+describe('trace context of a message', () => {
+  const tp = (n: string) => `00-${n.repeat(32)}-${'1'.repeat(16)}-01`
+  const msg = (h?: string) => ({ headers: h === undefined ? undefined : { get: (k: string) => (k === 'traceparent' ? h : '') } })
+  it('prefers the traceparent header (the publishing span) over the metadata (the job’s first span)', () => {
+    expect(traceparentOf(msg(tp('a')), tp('b'))).toBe(tp('a'))
+    expect(traceparentOf(msg(), tp('b'))).toBe(tp('b'))
+    expect(traceparentOf(msg('garbage'), 'also garbage')).toBeUndefined()
+  })
+  it('records a span that already happened as a child of a traceparent', async () => {
+    const parent = tp('c')
+    recordSpan('projector batch', parent, { start: 1000, end: 1500 })
+    await tracing.flush()
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'projector batch')!
+    expect(span.spanContext().traceId).toBe('c'.repeat(32))
+    expect(span.parentSpanContext?.spanId).toBe('1'.repeat(16))
   })
 })

@@ -60,6 +60,12 @@ export async function buildApp(options: IngestOptions): Promise<FastifyInstance>
     done(err, undefined)
   })
 
+  // Each request with its headers at trace level, to debug authentication: credential headers are
+  // redacted by the logger (REDACT_PATHS), and the route pattern stands for the URL, whose query may
+  // hold a callback token.
+  app.addHook('onRequest', async (req) => {
+    if (req.log.level === 'trace') req.log.trace({ request: { method: req.method, route: req.routeOptions.url, headers: req.headers } }, 'request')
+  })
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

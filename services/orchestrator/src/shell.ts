@@ -181,6 +181,7 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
       for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
         try {
           await appendMessage(js, names.runSweepSubject(out.command.metadata.tenantId), out.command)
+          logger.debug({ job_id: out.command.data.job_id, tenant_id: out.command.metadata.tenantId, command: out.command.id }, 'command sent')
           return
         } catch (err) {
           if (stopping) throw err
@@ -203,6 +204,7 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
       logger.debug({ job_id: jobId, tenant_id: out.tenantId, type: out.event.type }, 'job moved on; decision dropped')
       return
     }
+    logger.debug({ job_id: jobId, tenant_id: out.tenantId, type: out.event.type, seq }, 'decision recorded')
     if (out.event.type === 'SweepFailed') deps.metrics?.deadLetters.inc({ reason: 'job_failed' })
     const state = world.apply(out.event, seq)
     if (state) for (const next of decide(out.event, state, ctx())) await carryOut(next)

@@ -106,6 +106,7 @@ export async function startProjector(deps: ProjectorDeps) {
     }
     // Messages after the last of this batch that the stream holds now: the lag behind the log.
     deps.metrics?.projectorLag.set(batch.at(-1)?.pending ?? 0)
+    logger.debug({ events: batch.length, checkpoint, ms: Date.now() - start }, 'batch applied')
     void telemetry.committed({ events: batch, start, end: Date.now() })
     deps.onCommit?.(checkpoint)
   }
