@@ -67,6 +67,14 @@ export type ApiKeyView = z.infer<typeof ApiKeyView>
 export const ApiKeyCreated = ApiKeyView.extend({ key: z.string() })
 export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>
 
+/** `GET /api/keys`. */
+export const ApiKeysList = z.object({ keys: z.array(ApiKeyView) })
+export type ApiKeysList = z.infer<typeof ApiKeysList>
+
+/** Path parameters of `DELETE /api/keys/:id`: a key id (12 hex digits). */
+export const ApiKeyIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) })
+export type ApiKeyIdParams = z.infer<typeof ApiKeyIdParams>
+
 /** `POST /api/users`. */
 export const CreateUserBody = z.strictObject({
   email: Email,
@@ -94,6 +102,14 @@ export const UserView = z.object({
 })
 export type UserView = z.infer<typeof UserView>
 
+/** `GET /api/users`. */
+export const UsersList = z.object({ users: z.array(UserView) })
+export type UsersList = z.infer<typeof UsersList>
+
+/** Path parameters of `PATCH|DELETE /api/users/:id`. */
+export const UserIdParams = z.object({ id: z.uuid() })
+export type UserIdParams = z.infer<typeof UserIdParams>
+
 /** A tenant's security settings as `GET /api/settings` shows them (the signing secret never is). */
 export const TenantSettingsView = z.object({
   tenant_id: z.string(),
@@ -110,6 +126,10 @@ export const UpdateTenantSettingsBody = z.strictObject({
   signing_secret: z.enum(['rotate', 'remove']).optional(),
 })
 export type UpdateTenantSettingsBody = z.infer<typeof UpdateTenantSettingsBody>
+
+/** Answer to `PATCH /api/settings`: the settings, and a rotated signing secret (shown this once). */
+export const TenantSettingsUpdated = z.object({ settings: TenantSettingsView, signing_secret: z.string().optional() })
+export type TenantSettingsUpdated = z.infer<typeof TenantSettingsUpdated>
 
 /** `.zixly/credentials.json`, written by the first `npm start`. */
 export const LocalCredentials = z.object({

@@ -134,6 +134,10 @@ export const DeadLetterView = z.object({
 })
 export type DeadLetterView = z.infer<typeof DeadLetterView>
 
+/** Path parameters of `POST /api/dead-letters/:id/redrive`. */
+export const DeadLetterIdParams = z.object({ id: z.string().min(1).max(300) })
+export type DeadLetterIdParams = z.infer<typeof DeadLetterIdParams>
+
 /** A page of dead letters, newest first. */
 export const DeadLettersPage = z.object({
   total_count: z.number().int(),

@@ -58,6 +58,14 @@ export const JobView = z.object({
 })
 export type JobView = z.infer<typeof JobView>
 
+/** Path parameters of `/webhook/jobs/:id…` and `/api/jobs/:id/…`: a job id (anything else is a 404). */
+export const JobIdParams = z.object({ id: z.uuid({ error: 'must be a job id (UUID)' }) })
+export type JobIdParams = z.infer<typeof JobIdParams>
+
+/** `202` of `GET /webhook/jobs/:id`: the request is in the log but not yet in the read model. */
+export const JobPending = z.object({ job_id: z.uuid(), status: z.literal('QUEUED'), projected: z.literal(false) })
+export type JobPending = z.infer<typeof JobPending>
+
 /** Query of `GET /webhook/jobs/:id/results`. */
 export const ResultsQuery = z.object({
   sort: SortableResultField.default('score'),
@@ -79,6 +87,9 @@ export const ResultsPage = z.object({
   results: z.array(SweepResultRow),
 })
 export type ResultsPage = z.infer<typeof ResultsPage>
+
+/** `GET /health`. */
+export const Liveness = z.object({ status: z.literal('ok') })
 
 /** `GET /ready`. */
 export const Readiness = z.object({

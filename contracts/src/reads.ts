@@ -155,6 +155,13 @@ export const TenantStats = z.object({
 })
 export type TenantStats = z.infer<typeof TenantStats>
 
+/** Query of `GET /api/jobs/changes`: jobs changed after checkpoint `since` (a change notice's `last_seq`). */
+export const JobChangesQuery = z.object({
+  since: z.coerce.number().int().min(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+})
+export type JobChangesQuery = z.infer<typeof JobChangesQuery>
+
 /** Jobs whose read model changed after a checkpoint (the dashboard's SSE resume). */
 export const JobChanges = z.object({
   since: z.number().int(),

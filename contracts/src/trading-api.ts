@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SUBJECT_TOKEN } from './names.ts'
 import { checkSweepRules, Interval, StrategyType, Ticker, WindowRange } from './sweep.ts'
 
 // The Trading API as two kinds of clients speak it: the real external service (JSON, DESIGN.md
@@ -197,6 +198,26 @@ export const RelayedCallback = z.object({
   error_message: z.string().max(5000).optional(),
   progress: z.number().min(0).max(100).optional(),
 })
+
+/**
+ * Query of ingest's `POST /webhook/sweep-callback`: the job and tenant, and the per-job token the
+ * executor put in the `webhook_url` (an HMAC with the callback secret).
+ */
+export const SweepCallbackQuery = z.object({
+  job_id: z.uuid(),
+  tenant: z.string().regex(SUBJECT_TOKEN),
+  token: z.string().min(1).max(200),
+})
+export type SweepCallbackQuery = z.infer<typeof SweepCallbackQuery>
+
+/** Answer to `POST /webhook/sweep-callback`: the callback was relayed to the executor waiting for it. */
+export const SweepCallbackReceived = z.object({
+  received: z.literal(true),
+  job_id: z.uuid(),
+  status: TradingApiJobState,
+  dialect: z.enum(['trading-api', 'seed-worker']),
+})
+export type SweepCallbackReceived = z.infer<typeof SweepCallbackReceived>
 
 export type ParsedCallback =
   | { ok: true; dialect: 'trading-api' | 'seed-worker'; callback: NormalizedCallback }

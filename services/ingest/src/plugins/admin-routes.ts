@@ -1,13 +1,20 @@
 import type { FastifyInstance } from 'fastify'
-import { CreateApiKeyBody, CreateUserBody, UpdateTenantSettingsBody, UpdateUserBody } from '@zixly/contracts'
+import {
+  ApiKeyIdParams,
+  CreateApiKeyBody,
+  CreateUserBody,
+  UpdateTenantSettingsBody,
+  UpdateUserBody,
+  UserIdParams,
+  type ApiKeysList,
+  type TenantSettingsUpdated,
+  type UsersList,
+} from '@zixly/contracts'
 import type { Security } from '@zixly/auth'
 import { Conflict, NotFound, ValidationError } from '@zixly/platform'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { fieldErrors } from '../problem.ts'
 import { principalOf } from './auth.ts'
-
-const KeyParams = z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) })
-const UserParams = z.object({ id: z.uuid() })
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value)
@@ -31,7 +38,7 @@ export function adminRoutes(app: FastifyInstance, opts: { security: Security }) 
   const users = { config: { permission: 'users:manage' as const } }
   const settings = { config: { permission: 'settings:manage' as const } }
 
-  app.get('/api/keys', keys, async (req) => ({ keys: await admin.listApiKeys(principalOf(req).tenantId) }))
+  app.get('/api/keys', keys, async (req): Promise<ApiKeysList> => ({ keys: await admin.listApiKeys(principalOf(req).tenantId) }))
   app.post('/api/keys', keys, async (req, reply) => {
     const p = principalOf(req)
     const body = parse(CreateApiKeyBody, req.body, 'API key request')
@@ -39,20 +46,20 @@ export function adminRoutes(app: FastifyInstance, opts: { security: Security }) 
     return reply.code(201).send(created)
   })
   app.delete('/api/keys/:id', keys, async (req) => {
-    const { id } = idOf(KeyParams, req.params, 'API key')
+    const { id } = idOf(ApiKeyIdParams, req.params, 'API key')
     const revoked = await admin.revokeApiKey(principalOf(req).tenantId, id)
     if (!revoked) throw new NotFound('no such API key')
     return revoked
   })
 
-  app.get('/api/users', users, async (req) => ({ users: await admin.listUsers(principalOf(req).tenantId) }))
+  app.get('/api/users', users, async (req): Promise<UsersList> => ({ users: await admin.listUsers(principalOf(req).tenantId) }))
   app.post('/api/users', users, async (req, reply) => {
     const body = parse(CreateUserBody, req.body, 'user')
     return reply.code(201).send(await admin.createUser(principalOf(req).tenantId, body))
   })
   app.patch('/api/users/:id', users, async (req) => {
     const p = principalOf(req)
-    const { id } = idOf(UserParams, req.params, 'user')
+    const { id } = idOf(UserIdParams, req.params, 'user')
     const patch = parse(UpdateUserBody, req.body, 'user update')
     if (id === p.subject && (patch.role !== undefined || patch.disabled === true))
       throw new Conflict('you cannot change your own role or disable yourself', 'SELF_CHANGE')
@@ -64,7 +71,7 @@ export function adminRoutes(app: FastifyInstance, opts: { security: Security }) 
   })
   app.delete('/api/users/:id', users, async (req, reply) => {
     const p = principalOf(req)
-    const { id } = idOf(UserParams, req.params, 'user')
+    const { id } = idOf(UserIdParams, req.params, 'user')
     if (id === p.subject) throw new Conflict('you cannot delete yourself', 'SELF_CHANGE')
     if (!(await admin.deleteUser(p.tenantId, id))) throw new NotFound('no such user')
     await sessions.destroyUser(id)
@@ -72,7 +79,7 @@ export function adminRoutes(app: FastifyInstance, opts: { security: Security }) 
   })
 
   app.get('/api/settings', settings, async (req) => admin.settings(principalOf(req).tenantId))
-  app.patch('/api/settings', settings, async (req) => {
+  app.patch('/api/settings', settings, async (req): Promise<TenantSettingsUpdated> => {
     const tenantId = principalOf(req).tenantId
     const out = await admin.updateSettings(tenantId, parse(UpdateTenantSettingsBody, req.body, 'settings update'))
     store.forget(tenantId)

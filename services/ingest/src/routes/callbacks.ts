@@ -1,14 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { parseTradingApiCallback, SUBJECT_TOKEN } from '@zixly/contracts'
+import { parseTradingApiCallback, SweepCallbackQuery, type SweepCallbackReceived } from '@zixly/contracts'
 import { Unauthorized, ValidationError, verifyCallbackToken } from '@zixly/platform'
-import { z } from 'zod'
 import type { IngestDeps } from '../app.ts'
-
-const CallbackQuery = z.object({
-  job_id: z.uuid(),
-  tenant: z.string().regex(SUBJECT_TOKEN),
-  token: z.string().min(1).max(200),
-})
 
 /**
  * `POST /webhook/sweep-callback`: where a Trading API reports on a sweep the executor's `http` adapter
@@ -20,12 +13,13 @@ const CallbackQuery = z.object({
  */
 export function callbackRoutes(app: FastifyInstance, deps: IngestDeps) {
   app.post('/webhook/sweep-callback', { config: { permission: 'public' } }, async (req, reply) => {
-    const q = CallbackQuery.safeParse(req.query)
+    const q = SweepCallbackQuery.safeParse(req.query)
     if (!q.success || !verifyCallbackToken(deps.callbackSecret, q.data.tenant, q.data.job_id, q.data.token))
       throw new Unauthorized('invalid or missing callback token')
     const parsed = parseTradingApiCallback(req.body, req.headers)
     if (!parsed.ok) throw new ValidationError('the callback fits neither Trading-API dialect', parsed.errors)
     deps.relay(deps.names.callbackSubject(q.data.tenant, q.data.job_id), parsed.callback)
-    return reply.send({ received: true, job_id: q.data.job_id, status: parsed.callback.status, dialect: parsed.dialect })
+    const answer: SweepCallbackReceived = { received: true, job_id: q.data.job_id, status: parsed.callback.status, dialect: parsed.dialect }
+    return reply.send(answer)
   })
 }

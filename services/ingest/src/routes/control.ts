@@ -1,21 +1,21 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
   BulkRetryBody,
+  DeadLetterIdParams,
   DeadLettersQuery,
   DispatchControlBody,
   JobActionBody,
+  JobIdParams,
   type BulkRetryResult,
   type JobActionAccepted,
 } from '@zixly/contracts'
 import { Conflict, Forbidden, NotFound, ValidationError } from '@zixly/platform'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { controlLog } from '../control-log.ts'
 import { principalOf } from '../plugins/index.ts'
 import { fieldErrors } from '../problem.ts'
 import type { IngestDeps } from '../app.ts'
 
-const JobParams = z.object({ id: z.uuid() })
-const DeadLetterParams = z.object({ id: z.string().min(1).max(300) })
 /** Appends a bulk retry makes at once (each a guarded append of its own). */
 const BULK_CONCURRENCY = 16
 
@@ -32,7 +32,7 @@ export function controlRoutes(app: FastifyInstance, deps: IngestDeps) {
     return r.data
   }
   const jobId = (params: unknown) => {
-    const p = JobParams.safeParse(params)
+    const p = JobIdParams.safeParse(params)
     if (!p.success) throw new NotFound('no such job')
     return p.data.id
   }
@@ -123,7 +123,7 @@ export function controlRoutes(app: FastifyInstance, deps: IngestDeps) {
     '/api/dead-letters/:id/redrive',
     { config: { permission: 'deadletters:redrive' } },
     async (req, reply) => {
-      const p = DeadLetterParams.safeParse(req.params)
+      const p = DeadLetterIdParams.safeParse(req.params)
       if (!p.success) throw new NotFound('no such dead letter')
       const a = actor(req)
       const dl = await deps.readModel.deadLetter(a.tenantId, p.data.id)

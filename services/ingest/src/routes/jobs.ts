@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { parseEvent, ResultsQuery } from '@zixly/contracts'
+import { JobIdParams, parseEvent, ResultsQuery, type JobPending } from '@zixly/contracts'
 import { lastOnSubject, NotFound, ValidationError } from '@zixly/platform'
-import { z } from 'zod'
 import { fieldErrors } from '../problem.ts'
 import type { IngestDeps } from '../app.ts'
 
-const JobParams = z.object({ id: z.uuid({ error: 'must be a job id (UUID)' }) })
-
 export function jobRoutes(app: FastifyInstance, deps: IngestDeps) {
   const jobId = (params: unknown) => {
-    const p = JobParams.safeParse(params)
+    const p = JobIdParams.safeParse(params)
     if (!p.success) throw new NotFound('no such job')
     return p.data.id
   }
@@ -22,7 +19,7 @@ export function jobRoutes(app: FastifyInstance, deps: IngestDeps) {
     // Accepted but not yet projected (the projector is a few milliseconds behind): say so, not 404.
     const last = await lastOnSubject(deps.jsm, deps.names.eventsStream, deps.names.eventSubject(tenantId, id))
     if (last && parseEvent(last.data).metadata.tenantId === tenantId)
-      return reply.code(202).header('retry-after', '1').send({ job_id: id, status: 'QUEUED', projected: false })
+      return reply.code(202).header('retry-after', '1').send({ job_id: id, status: 'QUEUED', projected: false } satisfies JobPending)
     throw new NotFound(`no job ${id}`)
   })
 

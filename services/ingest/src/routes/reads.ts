@@ -1,12 +1,10 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { JobCountsQuery, JobsQuery, ResultsCsvQuery } from '@zixly/contracts'
+import { JobChangesQuery, JobCountsQuery, JobIdParams, JobsQuery, ResultsCsvQuery } from '@zixly/contracts'
 import { NotFound, ValidationError } from '@zixly/platform'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { fieldErrors } from '../problem.ts'
 import type { IngestDeps } from '../app.ts'
-
-const JobParams = z.object({ id: z.uuid() })
 
 /** The dashboard's and scripts' read API: job lists, counts, timelines, stats and the CSV export. */
 export function readRoutes(app: FastifyInstance, deps: IngestDeps) {
@@ -16,7 +14,7 @@ export function readRoutes(app: FastifyInstance, deps: IngestDeps) {
     return r.data
   }
   const jobId = (params: unknown) => {
-    const p = JobParams.safeParse(params)
+    const p = JobIdParams.safeParse(params)
     if (!p.success) throw new NotFound('no such job')
     return p.data.id
   }
@@ -25,9 +23,8 @@ export function readRoutes(app: FastifyInstance, deps: IngestDeps) {
   app.get('/api/jobs', read, async (req) => deps.readModel.listJobs(deps.tenantOf(req), parse(JobsQuery, req.query, 'jobs query')))
 
   // SSE resume: the tenant's jobs whose read model changed after checkpoint `since` (a change notice's).
-  const Changes = z.object({ since: z.coerce.number().int().min(0), limit: z.coerce.number().int().min(1).max(5000).default(500) })
   app.get('/api/jobs/changes', read, async (req) => {
-    const q = parse(Changes, req.query, 'changes query')
+    const q = parse(JobChangesQuery, req.query, 'changes query')
     return deps.readModel.changedSince(deps.tenantOf(req), q.since, q.limit)
   })
 
