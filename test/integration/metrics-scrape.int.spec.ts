@@ -171,7 +171,10 @@ afterAll(async () => {
       p.kill('SIGKILL')
     }),
   )
-  for (const s of servers) s.closeAllConnections?.(), s.close()
+  for (const s of servers) {
+    s.closeAllConnections()
+    s.close()
+  }
   await env?.cleanup()
   await rm(objects, { recursive: true, force: true })
 }, 60_000)
@@ -194,7 +197,8 @@ describe('every service exports its metrics after one sweep', () => {
 
     // Held at its results page, the executor is busy; a command sent now waits in its consumer.
     await reaches('executor', 'zixly_executor_busy_workers', { service: 'executor' }, 1)
-    await appendMessage(env.nc.jetstream(), env.names.runSweepSubject('local'), { id: 'not-a-command', type: 'RunSweep', version: 1 })
+    const notACommand = { id: 'not-a-command', type: 'RunSweep', version: 1 }
+    await appendMessage(env.nc.jetstream(), env.names.runSweepSubject('local'), notACommand)
     await reaches('executor', 'zixly_consumer_pending', { stream: env.names.commandsStream, durable: CONSUMERS.executor }, 1)
     releaseResults()
 
