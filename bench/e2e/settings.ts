@@ -5,10 +5,12 @@ import { envInt } from '../lib/output.ts'
  * the knobs its users would turn for many small jobs on a 2-core machine (see bench/README.md).
  */
 export function zixlyEnv(): Record<string, string> {
-  const concurrency = String(envInt('EXECUTOR_CONCURRENCY', 32))
-  // The orchestrator admits at most MAX_CONCURRENT_SWEEPS at once: as its docs say, the executors' total concurrency.
-  const env: Record<string, string> = { EXECUTOR_CONCURRENCY: concurrency, MAX_CONCURRENT_SWEEPS: concurrency }
-  for (const k of ['EXECUTOR_WORKERS', 'MAX_CONCURRENT_SWEEPS', 'MAX_CONCURRENT_SWEEPS_PER_TENANT', 'PROJECTOR_BATCH_SIZE']) {
+  // Zixly runs at its defaults (EXECUTOR_CONCURRENCY 4 = MAX_CONCURRENT_SWEEPS 4), as `npm start` runs
+  // it; EXECUTOR_CONCURRENCY set alone also sets the orchestrator's global limit to it (as its docs ask).
+  const env: Record<string, string> = {}
+  const concurrency = process.env.EXECUTOR_CONCURRENCY
+  if (concurrency) Object.assign(env, { EXECUTOR_CONCURRENCY: concurrency, MAX_CONCURRENT_SWEEPS: concurrency })
+  for (const k of ['EXECUTOR_WORKERS', 'MAX_CONCURRENT_SWEEPS', 'MAX_CONCURRENT_SWEEPS_PER_TENANT', 'PROJECTOR_BATCH_SIZE', 'RESULTS_ARCHIVE', 'EXECUTOR_INLINE_STEPS']) {
     const v = process.env[k]
     if (v !== undefined && v !== '') env[k] = v
   }

@@ -27,8 +27,11 @@ const Config = BaseConfig.extend(MarketDataConfig.shape)
   .extend(ObjectStoreConfig.shape)
   .extend({
     EXECUTOR_PORT: z.coerce.number().int().min(0).default(3012),
-    EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    // 4 = the orchestrator's default MAX_CONCURRENT_SWEEPS: one executor uses every slot it admits.
+    EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     EXECUTOR_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+    /** Sweeps of at most this many pair × bar steps run on the main thread, not in a worker (0: never). */
+    EXECUTOR_INLINE_STEPS: z.coerce.number().int().min(0).default(50_000),
     EXECUTOR_ID: z.string().default(`${hostname()}-${process.pid}`),
     EXECUTOR_STOP_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     /** `inprocess`: the bundled engine in worker threads; `http`: a Trading-API-compatible server. */
@@ -71,7 +74,11 @@ runMain('executor', async () => {
           callbackSecret: config.CALLBACK_SECRET,
           pollIntervalMs: config.TRADING_API_POLL_MS,
         })
-      : inProcessRunner({ marketData, ...(config.EXECUTOR_WORKERS ? { workers: config.EXECUTOR_WORKERS } : {}) })
+      : inProcessRunner({
+          marketData,
+          inlineSteps: config.EXECUTOR_INLINE_STEPS,
+          ...(config.EXECUTOR_WORKERS ? { workers: config.EXECUTOR_WORKERS } : {}),
+        })
   const runner = withResultsArchive(adapter, { store: loadObjectStore(), marketData, mode: config.RESULTS_ARCHIVE })
   const executor = await startExecutor({
     nc,

@@ -100,13 +100,25 @@ export async function startNotifier(deps: NotifierDeps) {
     }
   }
 
+  // Acks of the events passed over go out together, once per turn of the event loop: one socket write
+  // for a whole batch of deliveries instead of one each. (One lost in a crash is only redelivered.)
+  let toAck: JsMsg[] = []
+  const ackSoon = (m: JsMsg) => {
+    if (toAck.push(m) > 1) return
+    setImmediate(() => {
+      const batch = toAck
+      toAck = []
+      for (const x of batch) x.ack()
+    })
+  }
+
   const loop = (async () => {
     for await (const m of messages) {
       // Most events are not outcomes: those are acked without decoding or validating them (the
       // envelope's type is read from the first bytes); anything unclear is parsed in full.
       const peeked = peekEventType(m.data)
       if (peeked !== null && !TERMINAL.has(peeked)) {
-        m.ack()
+        ackSoon(m)
         continue
       }
       let event: AnyEvent
@@ -119,7 +131,7 @@ export async function startNotifier(deps: NotifierDeps) {
         continue
       }
       if (!isTerminal(event)) {
-        m.ack()
+        ackSoon(m)
         continue
       }
       if (inflight.size >= limit) await Promise.race(inflight)

@@ -10,14 +10,25 @@ interface Ready {
   readonly readyAt: number
   readonly queuedSeq: number
 }
-/** A time at which `job` (that exact state) may call for a decision: a deadline, a retry falling due. */
+/** A time at which a job may call for a decision (a deadline, a retry falling due), while its times are `sig`. */
 interface Timer {
   readonly at: number
   readonly jobId: string
-  readonly job: Job
+  readonly sig: string
 }
 
 const fifo = (a: Ready, b: Ready) => a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.queuedSeq < b.queuedSeq)
+
+/**
+ * What a job's timers depend on: progress events change the state object but not its deadlines, so
+ * they leave its timers live (no new ones); a timer whose job's signature changed is dropped when met.
+ */
+function sigOf(job: Job | undefined): string {
+  if (job === undefined) return ''
+  if (job.status === 'waiting') return `w:${job.readyAt}:${job.jobDeadlineAt}`
+  if (job.status === 'dispatched' || job.status === 'running') return `r:${job.attemptDeadlineAt}:${job.jobDeadlineAt}`
+  return ''
+}
 
 /** The times at which `reconcile` or admission may decide something new for this state (deadlines plus `grace`). */
 function timesOf(job: Job, grace: number): number[] {
@@ -105,7 +116,8 @@ export class World {
     if (after.status === 'queued') this.enqueue(id, after)
     else if (after.status === 'failing') this.check.add(id)
     // Without the grace here (no config): a timer that fires early is re-armed by `plan`.
-    for (const at of timesOf(after, 0)) this.timers.push({ at, jobId: id, job: after })
+    const sig = sigOf(after)
+    if (sig !== '' && sig !== sigOf(before)) for (const at of timesOf(after, 0)) this.timers.push({ at, jobId: id, sig })
   }
 
   private enqueue(id: string, job: Job): void {
@@ -140,7 +152,7 @@ export class World {
     for (let t = this.timers.peek(); t !== undefined && t.at <= now; t = this.timers.peek()) {
       this.timers.pop()
       const job = this.jobs.get(t.jobId)
-      if (job !== t.job) continue
+      if (job === undefined || sigOf(job) !== t.sig) continue
       if (job.status === 'waiting' && job.readyAt <= now && this.inReady.get(t.jobId) !== job.queuedSeq)
         this.enqueue(t.jobId, job)
       this.check.add(t.jobId)
@@ -158,11 +170,12 @@ export class World {
         continue
       }
       this.check.delete(id)
-      for (const at of timesOf(job, ctx.config.timeoutGraceMs)) if (at > now) this.timers.push({ at, jobId: id, job })
+      const sig = sigOf(job)
+      for (const at of timesOf(job, ctx.config.timeoutGraceMs)) if (at > now) this.timers.push({ at, jobId: id, sig })
     }
     for (const job of this.select(ctx, skip, due)) outputs.push(dispatch(job, ctx))
     let next = this.timers.peek()
-    while (next !== undefined && this.jobs.get(next.jobId) !== next.job) {
+    while (next !== undefined && sigOf(this.jobs.get(next.jobId)) !== next.sig) {
       this.timers.pop()
       next = this.timers.peek()
     }
