@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Redis } from '@zixly/platform'
 
 /** Default requests per minute (the seed's figure) for requests that change something. */
@@ -77,7 +77,7 @@ export function makeRateLimiter(redis: Redis, namespace: string, windowSeconds =
   const key = (b: Bucket) => `zixly:${namespace}:rl:${b.name}`
   return {
     async hit(buckets: readonly Bucket[]): Promise<RateDecision> {
-      const member = `${Date.now()}:${randomBytes(6).toString('hex')}`
+      const member = randomUUID()
       const args = [
         buckets.length,
         ...buckets.map(key),
