@@ -2,6 +2,7 @@ import { SweepPool } from '@zixly/engine'
 import { createMarketData, marketDataOptions } from '@zixly/market-data'
 import { createLogger, loadConfig, onShutdown, runMain, startTracing } from '@zixly/platform'
 import { buildApp } from './app.ts'
+import type { SweepEngine } from './runner.ts'
 import { TradingApiConfig } from './config.ts'
 
 runMain('trading-api', async () => {
@@ -12,9 +13,13 @@ runMain('trading-api', async () => {
   const md = marketDataOptions(config)
   const marketData = createMarketData(md.source, md.deps)
   await marketData.listTickers() // fail at start, not at the first request, when the source is wrong
-  const pool = new SweepPool({ workers: config.ENGINE_WORKERS })
+  // The engine's worker threads start with the first sweep (an idle server does not hold their memory).
+  let pool: SweepPool | undefined
+  const engine: SweepEngine = {
+    run: (closes, spec, opts) => (pool ??= new SweepPool({ workers: config.ENGINE_WORKERS })).run(closes, spec, opts),
+  }
   const app = await buildApp({
-    engine: pool,
+    engine,
     marketData,
     logger,
     apiKey: config.TRADING_API_KEY,
@@ -28,7 +33,7 @@ runMain('trading-api', async () => {
   logger.info({ port: config.PORT, host: config.HOST, marketData: marketData.description }, 'trading-api ready')
   onShutdown(logger, [
     { name: 'http', close: () => app.close() },
-    { name: 'engine', close: () => pool.close() },
+    { name: 'engine', close: async () => void (await pool?.close()) },
     { name: 'tracing', close: () => tracing.stop() },
   ])
 })
