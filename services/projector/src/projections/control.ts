@@ -63,7 +63,13 @@ export function projectControl(e: LogEvent, pos: Position): Statement[] {
         }),
       ]
     case 'SweepCancelled':
-      return [failedAttempt(e.data.job_id, null, t, { code: 'CANCELLED', message: e.data.reason, retryable: false })]
+      return [
+        failedAttempt(e.data.job_id, null, t, {
+          code: 'CANCELLED',
+          message: e.data.reason,
+          retryable: false,
+        }),
+      ]
     case 'SweepRetried':
       return [
         {
@@ -72,7 +78,10 @@ export function projectControl(e: LogEvent, pos: Position): Statement[] {
                  WHERE id = $1 AND last_seq < $3 AND status IN ('FAILED', 'CANCELLED')`,
           values: [e.data.job_id, t, pos.seq],
         },
-        { text: `UPDATE dead_letters SET resolved_at = $2 WHERE job_id = $1 AND resolved_at IS NULL AND seq < $3`, values: [e.data.job_id, t, pos.seq] },
+        {
+          text: `UPDATE dead_letters SET resolved_at = $2 WHERE job_id = $1 AND resolved_at IS NULL AND seq < $3`,
+          values: [e.data.job_id, t, pos.seq],
+        },
       ]
     default:
       return []

@@ -111,15 +111,20 @@ export const jobsProjection: BatchProjection = {
         }
       }
       // A combination keeps the first row recorded for it (a retried attempt computes the same).
-      if (e.type === 'SweepResultsRecorded' && job)
+      if (e.type === 'SweepResultsRecorded' && job) {
+        const lead = [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt]
+        const again = hadResults.has(id)
+        const head = again ? '' : `${copied.fields(lead, 0, lead.length)}\t`
+        const metrics = new Array<unknown>(RESULT_FIELDS.length)
         for (const r of e.data.rows) {
           const key = `${id}:${r.fast_period}:${r.slow_period}`
           if (recorded.has(key)) continue
           recorded.add(key)
-          const values: unknown[] = [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt]
-          for (const f of RESULT_FIELDS) values.push(r[f])
-          ;(hadResults.has(id) ? results : copied).push(values)
+          for (let i = 0; i < RESULT_FIELDS.length; i++) metrics[i] = r[RESULT_FIELDS[i]!]
+          if (again) results.push([...lead, ...metrics])
+          else copied.pushLine(head + copied.fields(metrics, lead.length, metrics.length))
         }
+      }
     }
     const out: Statement[] = []
     if (tenants.size > 0)

@@ -152,8 +152,21 @@ export class CopyRows {
 
   /** Adds a row given in column order. */
   push(values: readonly unknown[]): void {
-    let line = copyField(values[0], this.kinds[0]!)
-    for (let i = 1; i < this.kinds.length; i++) line += `\t${copyField(values[i], this.kinds[i]!)}`
+    this.pushLine(this.fields(values, 0, values.length))
+  }
+
+  /**
+   * The COPY text of `values`, the fields of columns `from`…`from + count - 1`, tab-separated: rows
+   * sharing leading columns (a job's result rows) encode those once and append the rest with `pushLine`.
+   */
+  fields(values: readonly unknown[], from: number, count: number): string {
+    let line = copyField(values[0], this.kinds[from]!)
+    for (let i = 1; i < count; i++) line += `\t${copyField(values[i], this.kinds[from + i]!)}`
+    return line
+  }
+
+  /** Adds a row already encoded (`fields`, joined by a tab). */
+  pushLine(line: string): void {
     this.lines.push(line)
     if (++this.size % CHUNK === 0) this.flush()
   }

@@ -17,7 +17,9 @@ export function summarize(e: SweepEvent): string {
       return `results ${e.data.chunk + 1}/${e.data.chunks} recorded (${e.data.rows.length} rows)`
     case 'SweepCompleted': {
       const b = e.data.best
-      const best = b ? `; best ${b.fast_period}/${b.slow_period} score ${b.score}` : '; no combination reached min_trades'
+      const best = b
+        ? `; best ${b.fast_period}/${b.slow_period} score ${b.score}`
+        : '; no combination reached min_trades'
       return `completed in ${(e.data.duration_ms / 1000).toFixed(2)} s: ${e.data.total_combinations} combinations${best}`
     }
     case 'SweepAttemptFailed':

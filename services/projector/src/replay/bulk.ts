@@ -7,17 +7,16 @@ import { quoteIdent, type PoolClient } from '@zixly/platform'
 // keys and unique indexes stay: the upserts' ON CONFLICT needs them. The definitions are kept in a
 // table of the build schema, so an interrupted rebuild resumed later still recreates them.
 //
-// The same tables, and the build schema's checkpoints, are UNLOGGED while loading: no WAL record per
-// row, and `SET LOGGED` before the swap writes each table to the WAL once, as whole pages. A crash
-// empties unlogged tables — the checkpoints with the rows they describe — so a resumed rebuild starts
-// again from sequence 1 rather than from a checkpoint whose rows were lost.
+// The tables stay logged. Loading them UNLOGGED and running `SET LOGGED` before the swap was tried
+// and measured: SET LOGGED rewrites the whole table and rebuilds its indexes, which took longer than
+// the WAL it saved (COPY already writes multi-row WAL records), and the swap waited for it.
 
 /** The build schema's own bookkeeping table: never a read model, never carried over. */
 export const DEFERRED = 'rebuild_deferred_ddl'
 
 /**
- * Drops the secondary indexes and foreign keys of `tables` in `schema` and makes the tables (and the
- * checkpoints) unlogged, remembering how to undo it. Does nothing when already done (a resumed rebuild).
+ * Drops the secondary indexes and foreign keys of `tables` in `schema`, remembering how to undo it.
+ * Does nothing when already done (a resumed rebuild).
  */
 export async function deferIndexes(c: PoolClient, schema: string, tables: readonly string[]): Promise<void> {
   const s = quoteIdent(schema)
@@ -37,25 +36,17 @@ export async function deferIndexes(c: PoolClient, schema: string, tables: readon
      ORDER BY indexrelid`,
     [relations],
   )
-  // A table that a permanent table outside `tables` references cannot be unlogged: it stays logged.
-  const unlogged = await c.query<{ tbl: string }>(
-    `SELECT r::regclass::text AS tbl FROM unnest($1::regclass[]) AS r
-     WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contype = 'f' AND k.confrelid = r AND NOT k.conrelid = ANY($1::regclass[]))`,
-    [[...relations, `${s}.projection_checkpoints`]],
-  )
   await c.query(`CREATE TABLE ${s}.${DEFERRED} (ord serial PRIMARY KEY, ddl text NOT NULL)`)
   const restore = [
-    ...unlogged.rows.map((t) => `ALTER TABLE ${t.tbl} SET LOGGED`),
     ...indexes.rows.map((i) => i.def),
     ...fks.rows.map((f) => `ALTER TABLE ${f.tbl} ADD CONSTRAINT ${quoteIdent(f.name)} ${f.def}`),
   ]
   if (restore.length > 0) await c.query(`INSERT INTO ${s}.${DEFERRED} (ddl) SELECT unnest($1::text[])`, [restore])
   for (const f of fks.rows) await c.query(`ALTER TABLE ${f.tbl} DROP CONSTRAINT ${quoteIdent(f.name)}`)
   for (const i of indexes.rows) await c.query(`DROP INDEX ${i.name}`)
-  for (const t of unlogged.rows) await c.query(`ALTER TABLE ${t.tbl} SET UNLOGGED`)
 }
 
-/** Undoes `deferIndexes` in `schema`, if it was done: tables logged again, then indexes, then foreign keys. */
+/** Undoes `deferIndexes` in `schema`, if it was done: indexes, then foreign keys. */
 export async function restoreIndexes(c: PoolClient, schema: string): Promise<void> {
   const s = quoteIdent(schema)
   const exists = await c.query(`SELECT to_regclass($1) AS t`, [`${s}.${DEFERRED}`])

@@ -120,7 +120,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     opt_start_seq: checkpoint + 1,
   })
   let target = await tail()
-  const messages = await consumer.consume({ max_messages: batchSize })
+  const messages = await consumer.consume({ max_messages: batchSize * 2 })
   // Up to two batches are read and parsed ahead while the current one is written.
   const reader = readAhead(messages, { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) })
   const phases = { read_wait: 0, apply: 0, indexes: 0, swap: 0 }
