@@ -47,6 +47,8 @@ export async function buildApp(options: IngestOptions): Promise<FastifyInstance>
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
+    // req.ip is the client's address only when it comes through a proxy ingest was told to trust.
+    ...(deps.auth.trustProxy?.length ? { trustProxy: [...deps.auth.trustProxy] } : {}),
   })
   app.setErrorHandler(errorHandler)
   app.decorate('securedRoutes', await registerSecurity(app, { ...deps.auth, now: deps.now }))

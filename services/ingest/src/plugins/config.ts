@@ -24,6 +24,8 @@ export const SecurityConfig = z.object({
   CORS_ORIGINS: z.string().default(''),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(256).default(32),
+  /** Comma-separated addresses / CIDRs of proxies (the dashboard server) whose X-Forwarded-For is believed. */
+  TRUST_PROXY: z.string().default(''),
 })
 export type SecurityConfig = z.infer<typeof SecurityConfig> & { NODE_ENV: string }
 
@@ -53,5 +55,6 @@ export async function securityFromConfig(
     cookieSecure: config.SESSION_COOKIE_SECURE ? config.SESSION_COOKIE_SECURE === 'true' : !['development', 'test'].includes(config.NODE_ENV),
     corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     maxJsonDepth: config.JSON_MAX_DEPTH,
+    trustProxy: config.TRUST_PROXY.split(',').map((a) => a.trim()).filter(Boolean),
   }
 }

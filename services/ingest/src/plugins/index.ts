@@ -16,6 +16,11 @@ export interface IngestSecurity {
   /** Browser origins allowed by CORS. */
   corsOrigins?: readonly string[]
   maxJsonDepth?: number
+  /**
+   * Addresses or CIDRs of proxies whose `X-Forwarded-For` names the client (the dashboard server): the
+   * login limit per address then counts each person, not the proxy. None by default.
+   */
+  trustProxy?: readonly string[]
 }
 
 /** A registered route and the permission it declares (undefined: refused to everyone). */

@@ -48,8 +48,13 @@ function search(q: Query | undefined): string {
 export function makeIngest(deps: IngestDeps) {
   const doFetch = deps.fetch ?? fetch
 
-  async function raw(session: string | null, method: string, path: string, opts: { query?: Query; body?: unknown; accept?: string } = {}) {
-    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' }
+  async function raw(
+    session: string | null,
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown; accept?: string; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { ...opts.headers, accept: opts.accept ?? 'application/json' }
     if (session) headers.cookie = `${SESSION_COOKIE}=${session}`
     if (opts.body !== undefined) headers['content-type'] = 'application/json'
     try {
@@ -91,9 +96,16 @@ export function makeIngest(deps: IngestDeps) {
       if (res.status === 401) return null
       return (await json(AuthMe, res)).user
     },
-    /** Logs in; gives the user and ingest's Set-Cookie line, which the dashboard re-sets for its origin. */
-    async login(email: string, password: string) {
-      const res = await raw(null, 'POST', '/api/auth/login', { body: { email, password } })
+    /**
+     * Logs in; gives the user and ingest's Set-Cookie line, which the dashboard re-sets for its origin.
+     * The person's address goes along as X-Forwarded-For, so ingest's login limit per address (when it
+     * trusts this server: TRUST_PROXY) counts each person rather than the dashboard.
+     */
+    async login(email: string, password: string, clientAddress?: string) {
+      const res = await raw(null, 'POST', '/api/auth/login', {
+        body: { email, password },
+        ...(clientAddress ? { headers: { 'x-forwarded-for': clientAddress } } : {}),
+      })
       const answer = await json(AuthMe, res)
       return { user: answer.user, setCookie: res.headers.getSetCookie() }
     },

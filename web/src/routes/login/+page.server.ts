@@ -12,14 +12,14 @@ export const load: PageServerLoad = ({ locals, url }) => {
 }
 
 export const actions: Actions = {
-  default: async ({ request, cookies, url }) => {
+  default: async ({ request, cookies, url, getClientAddress }) => {
     const form = await request.formData()
     const email = String(form.get('email') ?? '').trim()
     const password = String(form.get('password') ?? '')
     if (!email || !password)
       return fail(400, { email, message: 'Enter your email and password.' })
     try {
-      const { setCookie } = await serverContext().ingest(null).login(email, password)
+      const { setCookie } = await serverContext().ingest(null).login(email, password, getClientAddress())
       const session = sessionFromSetCookie(setCookie)
       if (!session) return fail(502, { email, message: 'The API did not start a session.' })
       setSessionCookie(cookies, session)
