@@ -90,6 +90,34 @@ describe('the job stream of one tab', () => {
     expect(ids(h.sent)).toEqual(['b'])
   })
 
+  it('sends a fresh tab the jobs of the first notices by id when no checkpoint is known, then reads changes since', async () => {
+    const rm = fakeReadModel()
+    const h = harness(rm)
+    await startJobStream(h.deps, null)
+    rm.jobs.set('a', 3)
+    h.notify(3, ['a'])
+    await settle()
+    expect(h.sent[1]).toMatchObject({ event: 'jobs', id: 3 })
+    rm.jobs.set('b', 4).set('a', 5)
+    h.notify(5, ['a', 'b'])
+    await settle()
+    expect(ids(h.sent)).toEqual(['a', 'b', 'a'])
+    expect(rm.calls).toEqual([3])
+    expect(h.sent.some((e) => e.event === 'reload')).toBe(false)
+  })
+
+  it('asks a fresh tab to reload when the first notice names more jobs than are worth reading one by one', async () => {
+    const rm = fakeReadModel()
+    const h = harness(rm)
+    await startJobStream(h.deps, null)
+    const many = Array.from({ length: 51 }, (_, i) => `j${i}`)
+    for (const id of many) rm.jobs.set(id, 7)
+    h.notify(7, many)
+    await settle()
+    expect(h.sent[1]).toMatchObject({ event: 'reload', id: 7 })
+    expect(ids(h.sent)).toEqual([])
+  })
+
   it('starts a fresh tab at the newest checkpoint the server knows', async () => {
     const rm = fakeReadModel()
     rm.jobs.set('old', 3)

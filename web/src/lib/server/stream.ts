@@ -26,6 +26,9 @@ export interface JobStreamDeps {
   retryDelayMs?: number
 }
 
+/** Above this many jobs named before any checkpoint is known, a fresh tab reloads instead of reading each. */
+const MAX_READ_BY_ID = 50
+
 /** Formats one event in the SSE wire format. */
 export function sseFrame(e: StreamEvent): string {
   return `${e.id === undefined ? '' : `id: ${e.id}\n`}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`
@@ -44,13 +47,16 @@ export function parseLastEventId(v: string | null | undefined): number | null {
  * the tab was: no gap, and since the browser keys rows by job id, no duplicate.
  *
  * A fresh connection (no Last-Event-ID) starts at the newest checkpoint the server knows and says
- * `hello`; the page then reloads its snapshot, which covers whatever happened before.
+ * `hello`; the page then reloads its snapshot, which covers whatever happened before. When the server
+ * knows no checkpoint yet (no notice for this tenant since it started), the first notices' jobs are
+ * read by id, since they are exactly what changed after the stream began listening.
  */
 export async function startJobStream(deps: JobStreamDeps, lastEventId: number | null) {
   let cursor: number | null = lastEventId ?? deps.latest() ?? null
   let wanted: number | null = null
-  // Job ids named by notices not yet served: what the fallback reads when ingest cannot answer
-  // "changed since" (it then resumes a reconnect by asking the page to reload instead).
+  // Job ids named by notices not yet served: what is read by id before any checkpoint is known, and
+  // what the fallback reads when ingest cannot answer "changed since" (it then resumes a reconnect by
+  // asking the page to reload instead).
   let named = new Set<string>()
   let byIds = false
   let running = false
@@ -86,16 +92,22 @@ export async function startJobStream(deps: JobStreamDeps, lastEventId: number | 
   async function catchUp(target: number) {
     if (byIds) return catchUpByIds(target, false)
     if (cursor === null) {
-      // Nothing known to read from: move to the notice and have the page reload its snapshot.
+      if (named.size > 0 && named.size <= MAX_READ_BY_ID) return catchUpByIds(target, false)
+      // Too many to read one by one: move to the notice and have the page reload its snapshot.
+      named = new Set()
       cursor = target
       deps.send({ event: 'reload', id: cursor, data: { checkpoint: cursor } })
       return
     }
+    // The ids are needed only if ingest turns out not to have the "changed since" query.
+    const ids = named
+    named = new Set()
     for (;;) {
       let r: JobChanges
       try {
         r = await deps.changes(cursor)
       } catch (err) {
+        for (const id of ids) named.add(id)
         if (!(err instanceof ChangesUnsupported)) throw err
         deps.logger.warn('ingest has no "changed since" query; following notices by job id')
         byIds = true
