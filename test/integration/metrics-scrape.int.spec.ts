@@ -12,7 +12,8 @@ import { spawnService, type ServiceProcess } from '../support/process.ts'
 
 // Every service as its own process, as `npm start` runs them, with the executor on the http adapter
 // through a proxy to the bundled Trading API (the proxy fails one poll and holds the results until
-// the test has seen the executor busy). After one sweep, every service's /metrics is scraped over
+// the test has seen the executor busy) and Slack fails twice (the notifier's event is redelivered).
+// After one sweep, every service's /metrics is scraped over
 // HTTP, the spans the processes exported over OTLP/HTTP are checked to form one trace, and the log
 // lines about the job carry its ids.
 
@@ -135,13 +136,22 @@ beforeAll(async () => {
 
   for (const s of SERVICES) ports[s] = await freePort()
   const otlp = await listen(collector)
-  const slack = await listen((req, res) => void bodyOf(req).then((b) => (slackMessages.push(b.toString()), res.writeHead(200).end('ok'))))
+  // Slack fails twice: the notifier's terminal event is redelivered, and its consumer shows it.
+  let slackCalls = 0
+  const slack = await listen((req, res) =>
+    void bodyOf(req).then((b) => {
+      if (++slackCalls <= 2) return res.writeHead(500).end('busy')
+      slackMessages.push(b.toString())
+      return res.writeHead(200).end('ok')
+    }),
+  )
   const proxy = await listen(proxyTo(`http://127.0.0.1:${ports['trading-api']}`))
   const shared = {
     ...env.env,
     OBJECT_STORE_DIR: objects,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
     OTEL_BSP_SCHEDULE_DELAY: '200',
+    ZIXLY_CONSUMER_METRICS_MS: '200',
   }
   const extra: Record<Service, Record<string, string>> = {
     ingest: { PORT: String(ports.ingest) },
@@ -149,13 +159,15 @@ beforeAll(async () => {
     executor: {
       EXECUTOR_PORT: String(ports.executor),
       EXECUTOR_ADAPTER: 'http',
+      // One sweep at a time, so a command sent while it runs waits in the consumer.
+      EXECUTOR_CONCURRENCY: '1',
       TRADING_API_URL: proxy,
       CALLBACK_BASE_URL: 'none',
       TRADING_API_POLL_MS: '50',
       TRADING_API_TIMEOUT_MS: '60000',
     },
     projector: { PROJECTOR_PORT: String(ports.projector) },
-    notifier: { NOTIFIER_PORT: String(ports.notifier), SLACK_WEBHOOK_URL: `${slack}/hook` },
+    notifier: { NOTIFIER_PORT: String(ports.notifier), SLACK_WEBHOOK_URL: `${slack}/hook`, NOTIFY_RETRY_BASE_MS: '1000' },
     'trading-api': { PORT: String(ports['trading-api']), ENGINE_WORKERS: '1' },
   }
   const started = await Promise.all(SERVICES.map(async (s) => [s, await spawnService(s, { ...shared, ...extra[s] }, 90_000)] as const))
@@ -216,6 +228,8 @@ describe('every service exports its metrics after one sweep', () => {
       250,
     )
     expect(status).toBe('COMPLETED')
+    // Between the second failed Slack call and the third (2 s), the outcome is out for redelivery.
+    await reaches('notifier', 'zixly_consumer_redelivered', { stream: env.names.eventsStream, durable: CONSUMERS.notifier }, 1)
   }, 120_000)
 
   it('ingest: jobs queued by job type, tenant and ticker; request durations by method, route and status; rate-limit rejections', async () => {
@@ -244,6 +258,7 @@ describe('every service exports its metrics after one sweep', () => {
   })
 
   it('notifier: the outcome sent to Slack, its consumer', async () => {
+    await reaches('notifier', 'zixly_notifications_total', { channel: 'slack', result: 'retrying' }, 2)
     await reaches('notifier', 'zixly_notifications_total', { channel: 'slack', result: 'sent' })
     expect(slackMessages.length).toBeGreaterThan(0)
     const text = await scrape('notifier')

@@ -104,13 +104,15 @@ export interface ConsumerInfoSource {
 
 /**
  * Keeps `zixly_consumer_pending` and `zixly_consumer_redelivered` of some durable consumers up to
- * date: read once now and every `everyMs` (a consumer that cannot be read keeps its last values).
+ * date: read once now and every `everyMs` (`ZIXLY_CONSUMER_METRICS_MS`, default 5 s; a consumer that
+ * cannot be read keeps its last values). `redelivered` counts messages delivered more than once and
+ * not yet acked, so it is non-zero only while a redelivered message is outstanding.
  */
 export function watchConsumers(
   jsm: ConsumerInfoSource,
   metrics: Metrics,
   consumers: ReadonlyArray<{ stream: string; durable: string }>,
-  everyMs = 5000,
+  everyMs = Number(process.env.ZIXLY_CONSUMER_METRICS_MS) || 5000,
 ): { refresh(): Promise<void>; stop(): void } {
   const refresh = async () => {
     await Promise.all(
