@@ -152,6 +152,8 @@ describe('the dashboard in a real browser', { timeout: 240_000 }, () => {
       await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
     ).toBe(true)
     expect(await page.locator(`tr[data-job-id="${jobId}"]`).count()).toBe(1)
+    // The counts by status follow too (the first job of this tenant, so exactly one completed).
+    await expect.poll(() => page.locator('[data-count="COMPLETED"]').textContent(), { timeout: 30_000 }).toBe('1')
     await screenshot(page, 'jobs')
 
     step('jobs screenshot')
@@ -343,15 +345,18 @@ describe('the dashboard in a real browser', { timeout: 240_000 }, () => {
     // Back on the list with its stream: tenant A runs a job, tenant B runs one; B's stream carries only B's.
     await page.goto(`${web.url}/jobs`)
     await page.evaluate(() => {
-      const w = window as unknown as { __streamed: string[] }
+      const w = window as unknown as { __streamed: string[]; __listening: boolean }
       w.__streamed = []
-      new EventSource('/api/stream').addEventListener('jobs', (e) => {
+      const es = new EventSource('/api/stream')
+      // `hello` comes once the server listens to this tenant's notices: nothing after it is missed.
+      es.addEventListener('hello', () => (w.__listening = true))
+      es.addEventListener('jobs', (e) => {
         for (const j of (JSON.parse((e as MessageEvent<string>).data) as { jobs: Array<{ job_id: string }> })
           .jobs)
           w.__streamed.push(j.job_id)
       })
     })
-    await new Promise((r) => setTimeout(r, 500))
+    await page.waitForFunction(() => (window as unknown as { __listening?: boolean }).__listening === true)
     const a = (await (
       await api('/webhook/trading-sweep', { method: 'POST', body: JSON.stringify(SEED) })
     ).json()) as { job_id: string }
