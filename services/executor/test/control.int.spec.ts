@@ -5,7 +5,7 @@ import {
   deadLetterSubject,
   parseEvent,
   parseSweepEvent,
-  SweepParams,
+  type SweepParams,
   type RunSweep,
   type SweepEvent,
 } from '@zixly/contracts'
@@ -13,6 +13,7 @@ import { createMarketData } from '@zixly/market-data'
 import { appendMessage, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { inProcessRunner, startExecutor, type SweepRunner } from '../src/index.ts'
+import { seedParams } from '../../../test/support/fixtures.ts'
 
 let env: TestEnv
 beforeAll(async () => {
@@ -22,22 +23,7 @@ afterAll(async () => {
   await env?.cleanup()
 })
 
-const params = (over: Partial<SweepParams> = {}) =>
-  SweepParams.parse({
-    ticker: 'BTC-USD',
-    strategy_type: 'SMA',
-    fast_range: [10, 20],
-    slow_range: [20, 30],
-    step: 5,
-    min_trades: 50,
-    signal_period: 9,
-    interval: '1d',
-    fee: 0.001,
-    init_cash: 1000,
-    priority: 5,
-    max_attempts: 3,
-    ...over,
-  })
+const params = seedParams
 const js = () => env.nc.jetstream()
 const subject = (jobId: string) => env.names.eventSubject('local', jobId)
 const meta = (jobId: string) => ({

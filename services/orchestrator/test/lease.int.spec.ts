@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { parseSweepEvent, SweepParams, type SweepEvent } from '@zixly/contracts'
+import { parseSweepEvent, type SweepEvent } from '@zixly/contracts'
 import { appendMessage, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { spawnService, type ServiceProcess } from '../../../test/support/process.ts'
+import { seedParams } from '../../../test/support/fixtures.ts'
 
 // One active orchestrator: a lease in the KV bucket. Real processes: a standby takes over when the
 // active one stops (at once: it hands the lease back) or dies (once the lease goes stale).
@@ -19,20 +20,7 @@ afterAll(async () => {
   await env?.cleanup()
 })
 
-const params = SweepParams.parse({
-  ticker: 'BTC-USD',
-  strategy_type: 'SMA',
-  fast_range: [10, 20],
-  slow_range: [20, 30],
-  step: 5,
-  min_trades: 50,
-  signal_period: 9,
-  interval: '1d',
-  fee: 0.001,
-  init_cash: 1000,
-  priority: 5,
-  max_attempts: 3,
-})
+const params = seedParams()
 async function request(): Promise<string> {
   const jobId = randomUUID()
   const e: SweepEvent = {

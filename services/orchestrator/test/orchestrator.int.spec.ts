@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { KV_KEYS, parseSweepEvent, SweepParams, type SweepEvent } from '@zixly/contracts'
+import { KV_KEYS, parseSweepEvent, type SweepEvent, type SweepParams } from '@zixly/contracts'
 import { appendMessage, ensureJetStream, lastOnSubject, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { startOrchestrator } from '../src/index.ts'
+import { seedParams } from '../../../test/support/fixtures.ts'
 
 let env: TestEnv
 beforeAll(async () => {
@@ -15,22 +16,7 @@ afterAll(async () => {
   await env?.cleanup()
 })
 
-const params = (over: Partial<SweepParams> = {}) =>
-  SweepParams.parse({
-    ticker: 'BTC-USD',
-    strategy_type: 'SMA',
-    fast_range: [10, 20],
-    slow_range: [20, 30],
-    step: 5,
-    min_trades: 50,
-    signal_period: 9,
-    interval: '1d',
-    fee: 0.001,
-    init_cash: 1000,
-    priority: 5,
-    max_attempts: 3,
-    ...over,
-  })
+const params = seedParams
 const js = () => env.nc.jetstream()
 const subject = (jobId: string) => env.names.eventSubject('local', jobId)
 const meta = (jobId: string) => ({

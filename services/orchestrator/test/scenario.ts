@@ -1,6 +1,6 @@
 import {
   isSweepEvent,
-  SweepParams,
+  type SweepParams,
   type LogEvent,
   type RecordedError,
   type SweepEvent,
@@ -8,6 +8,7 @@ import {
 import { decide, type Output } from '../src/sweep/decide.ts'
 import { DEFAULT_SAGA_CONFIG, type SagaConfig } from '../src/sweep/policy.ts'
 import { World } from '../src/world.ts'
+import { seedParams } from '../../../test/support/fixtures.ts'
 
 // Given / when / then for the saga: `given` folds past events in, `when` appends one and returns what
 // the orchestrator does about it (its reaction plus a decision round), `at` runs a round at a time.
@@ -26,22 +27,7 @@ export const config: SagaConfig = {
   limits: { global: 2, perTenant: 2 },
 }
 
-export const params = (over: Partial<SweepParams> = {}): SweepParams =>
-  SweepParams.parse({
-    ticker: 'BTC-USD',
-    strategy_type: 'SMA',
-    fast_range: [10, 20],
-    slow_range: [20, 30],
-    step: 5,
-    min_trades: 50,
-    signal_period: 9,
-    interval: '1d',
-    fee: 0.001,
-    init_cash: 1000,
-    priority: 5,
-    max_attempts: 3,
-    ...over,
-  })
+export const params = seedParams
 
 const meta = (tenantId: string, at: number, id: string) => ({
   tenantId,

@@ -1,21 +1,9 @@
-import { SweepParams, type SweepEvent, type SweepResultRow } from '@zixly/contracts'
+import { type SweepEvent, type SweepResultRow } from '@zixly/contracts'
 import { appendMessage, type JetStreamClient } from '@zixly/platform'
 import type { Names } from '@zixly/contracts'
+import { seedParams } from '../../../test/support/fixtures.ts'
 
-export const params = SweepParams.parse({
-  ticker: 'BTC-USD',
-  strategy_type: 'SMA',
-  fast_range: [10, 20],
-  slow_range: [20, 30],
-  step: 5,
-  min_trades: 0,
-  signal_period: 9,
-  interval: '1d',
-  fee: 0.001,
-  init_cash: 1000,
-  priority: 5,
-  max_attempts: 3,
-})
+export const params = seedParams({ min_trades: 0 })
 
 export function row(fast: number, slow: number, score: number): SweepResultRow {
   return {
