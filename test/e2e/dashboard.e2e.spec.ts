@@ -230,7 +230,18 @@ describe('the dashboard in a real browser', { timeout: 240_000 }, () => {
     await page.goto(`${web.url}/jobs/${jobId}`)
     await page.waitForSelector('[data-testid="heatmap"][data-ready="true"]', { timeout: 30_000 })
     const detail = await tabStops(page, 80)
-    for (const name of ['Export all 8 results (CSV)', 'Score', 'Sharpe']) expect(detail.some((n) => n.includes(name))).toBe(true)
+    for (const name of ['Export all 8 results (CSV)', 'Score', 'Sharpe', 'Heat map cells'])
+      expect(detail.some((n) => n.includes(name))).toBe(true)
+    // The heat map's readout from the keyboard: the arrow keys move over fast (up) × slow (right).
+    await page.getByRole('group', { name: /Heat map cells/ }).focus()
+    const readout = () => page.getByTestId('heatmap-readout').textContent()
+    await page.keyboard.press('ArrowRight')
+    await expect.poll(readout, { timeout: 30_000 }).toMatch(/fast 10 × slow 20: Score \d/)
+    await page.keyboard.press('ArrowUp')
+    await page.keyboard.press('ArrowUp')
+    await expect.poll(readout, { timeout: 30_000 }).toMatch(/fast 20 × slow 20: no combination/)
+    await page.keyboard.press('ArrowRight')
+    await expect.poll(readout, { timeout: 30_000 }).toMatch(/fast 20 × slow 25: Score \d/)
 
     // A phone's width: every page fits it (wide tables scroll inside their own box).
     await page.setViewportSize({ width: 390, height: 844 })
