@@ -396,7 +396,7 @@ describe('the dashboard in a real browser', { timeout: 240_000 }, () => {
     await page.context().close()
   })
 
-  it('shows the operations pages: tenant stats with small charts, dispatch pause / resume, dead letters, and a job replayed step by step', async () => {
+  it('shows the operations pages: tenant stats with small charts, dispatch pause / resume, dead letters, a job replayed step by step; signing out ends the session', async () => {
     const page = await newPage()
     await login(page, web.url, admin.email, admin.password)
     await page.goto(`${web.url}/ops`)
@@ -427,6 +427,15 @@ describe('the dashboard in a real browser', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Previous event' }).click()
     expect(await page.getByTestId('replay-state').textContent()).not.toContain('SweepCompleted')
     await screenshot(page, 'replay')
+
+    // Signing out ends the session at ingest too: the old cookie no longer opens anything.
+    const cookie = `zixly_session=${await sessionCookie(page.context())}`
+    await Promise.all([
+      page.waitForURL((u) => u.pathname.startsWith('/login')),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ])
+    expect((await fetch(`${web.url}/jobs`, { headers: { cookie }, redirect: 'manual' })).status).toBe(303)
+    expect((await fetch(`${stack.ingestUrl}/api/auth/me`, { headers: { cookie } })).status).toBe(401)
     await page.context().close()
   })
 })
