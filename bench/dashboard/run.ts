@@ -1,9 +1,11 @@
 // bench/dashboard: how fast the dashboard shows what happened.
 //   1. append → DOM: SweepRequested events are appended to the log one by one (as ingest does); for
 //      each, the time from the append's acknowledgement to its row appearing in an open jobs page
-//      (projector → change notice → SSE → browser). p50 / p95 over JOBS (default 200) jobs.
+//      (projector → change notice → SSE → browser). p50 / p95 over JOBS (default 200) jobs, and the
+//      same split into append → notice, notice → SSE event and SSE event → DOM.
 //   2. first load: Largest Contentful Paint of the jobs page (Chromium's performance API), RUNS times.
-// Run: node --import tsx bench/dashboard/run.ts   (JOBS, RUNS, GAP_MS to change the sizes)
+// Run: flock /tmp/zixly-bench.lock node --import tsx bench/dashboard/run.ts   (JOBS, RUNS, GAP_MS to
+// change the sizes; the lock keeps benchmarks from overlapping on a shared machine)
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
