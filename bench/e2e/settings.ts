@@ -5,7 +5,7 @@ import { envInt } from '../lib/output.ts'
  * the knobs its users would turn for many small jobs on a 2-core machine (see bench/README.md).
  */
 export function zixlyEnv(): Record<string, string> {
-  // Zixly runs at its defaults (EXECUTOR_CONCURRENCY 4 = MAX_CONCURRENT_SWEEPS 4), as `npm start` runs
+  // Zixly runs at its defaults (EXECUTOR_CONCURRENCY 16 = MAX_CONCURRENT_SWEEPS 16), as `npm start` runs
   // it; EXECUTOR_CONCURRENCY set alone also sets the orchestrator's global limit to it (as its docs ask).
   const env: Record<string, string> = {}
   const concurrency = process.env.EXECUTOR_CONCURRENCY

@@ -27,8 +27,10 @@ const Config = BaseConfig.extend(MarketDataConfig.shape)
   .extend(ObjectStoreConfig.shape)
   .extend({
     EXECUTOR_PORT: z.coerce.number().int().min(0).default(3012),
-    // 4 = the orchestrator's default MAX_CONCURRENT_SWEEPS: one executor uses every slot it admits.
-    EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // 16 = the orchestrator's default MAX_CONCURRENT_SWEEPS: one executor uses every slot it admits.
+    // Small sweeps are latency-bound (a job is ~10 NATS round trips), so it takes several at once
+    // to keep 2 cores busy; large ones share the engine's worker pool whatever the number.
+    EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
     EXECUTOR_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
     /** Sweeps of at most this many pair × bar steps run on the main thread, not in a worker (0: never). */
     EXECUTOR_INLINE_STEPS: z.coerce.number().int().min(0).default(50_000),
