@@ -90,28 +90,21 @@ describe('Dockerfile', () => {
     expect(r.output).toContain("unknown SERVICE 'nope'")
   })
 
-  it('starts a service the way its package start script does, and web with node web/build', () => {
+  it('starts a service from its esbuild bundle (scripts/build-services.mjs) in its own folder, and web with node web/build', () => {
     const cmd = inFinal('CMD')[0]!.args
     const script = (JSON.parse(cmd) as string[])[2]!
-    // A fake workspace: tsx and node print where they run and with what.
+    // The bundle the build stage writes is where the CMD looks for it.
+    expect(readFileSync(join(ROOT, 'scripts', 'build-services.mjs'), 'utf8')).toContain("join(root, '.zixly', 'build')")
+    // A fake node prints where it runs and with what.
     const dir = mkdtempSync(join(tmpdir(), 'zixly-cmd-'))
     const bin = join(dir, 'bin')
     mkdirSync(bin)
     writeFileSync(join(bin, 'node'), '#!/bin/sh\necho "node $* in $(pwd)"\n')
     chmodSync(join(bin, 'node'), 0o755)
     for (const svc of serviceDirs) {
-      const start = (
-        JSON.parse(readFileSync(join(ROOT, 'services', svc, 'package.json'), 'utf8')) as {
-          scripts: { start?: string }
-        }
-      ).scripts.start
-      expect(start, `${svc} start script`).toBe('tsx src/main.ts')
-      const tsxDir = join(dir, 'services', svc, 'node_modules', '.bin')
-      mkdirSync(tsxDir, { recursive: true })
-      writeFileSync(join(tsxDir, 'tsx'), '#!/bin/sh\necho "tsx $* in $(pwd)"\n')
-      chmodSync(join(tsxDir, 'tsx'), 0o755)
+      mkdirSync(join(dir, 'services', svc), { recursive: true })
       const r = run('env', [`PATH=${bin}:/usr/bin:/bin`, `SERVICE=${svc}`, 'sh', '-c', script], { cwd: dir })
-      expect(r.output.trim()).toBe(`tsx src/main.ts in ${join(dir, 'services', svc)}`)
+      expect(r.output.trim()).toBe(`node /app/.zixly/build/${svc}/main.mjs in ${join(dir, 'services', svc)}`)
     }
     const web = run('env', [`PATH=${bin}:/usr/bin:/bin`, 'SERVICE=web', 'sh', '-c', script], { cwd: dir })
     expect(web.output.trim()).toBe(`node web/build in ${dir}`)
