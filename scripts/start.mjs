@@ -25,7 +25,7 @@ const services = [
   { name: 'executor', dir: 'services/executor', health: `http://127.0.0.1:${port('EXECUTOR_PORT', 3012)}/health` },
   { name: 'notifier', dir: 'services/notifier', health: `http://127.0.0.1:${port('NOTIFIER_PORT', 3014)}/health` },
   { name: 'trading-api', dir: 'services/trading-api', health: `http://127.0.0.1:${TRADING_API}/health`, env: { PORT: String(TRADING_API) } },
-  { name: 'ingest', dir: 'services/ingest', health: `http://127.0.0.1:${INGEST}/ready`, env: { PORT: String(INGEST) } },
+  { name: 'ingest', dir: 'services/ingest', health: `http://127.0.0.1:${INGEST}/ready`, env: { PORT: String(INGEST), TRUST_PROXY: env.TRUST_PROXY ?? 'loopback' } },
   { name: 'web', dir: 'web', health: `http://127.0.0.1:${WEB}/`, env: { PORT: String(WEB) } },
 ].filter((s) => existsSync(join(root, s.dir, 'package.json')))
 
