@@ -24,7 +24,14 @@ export interface ParsedMessage {
   readonly seq: number
   readonly subject: string
   readonly event: LoggedEvent | null
+  /** What the batch projections prepared of a job's event (`BatchProjection.prepare`), by name. */
+  readonly prepared?: Readonly<Record<string, unknown>>
 }
+
+const preparing = allProjections.filter((p): p is BatchProjection & { prepare: NonNullable<BatchProjection['prepare']> } => p.kind === 'batch' && p.prepare !== undefined)
+// Result rows are most of the log's bytes: when every batch projection has taken what it needs of
+// them (`prepare`), they are dropped, so a message waiting for its batch is small.
+const dropRows = preparing.length === allProjections.filter((p) => p.kind === 'batch').length
 
 /**
  * Parses a message's payload once (zod + upcasting). An unreadable event is logged and kept as
@@ -32,7 +39,12 @@ export interface ParsedMessage {
  */
 export function parseMessage(m: LogMessage, logger?: Logger): ParsedMessage {
   try {
-    return { seq: m.seq, subject: m.subject, event: parseFast(m.data) ?? parseEvent(m.data) }
+    let event = parseFast(m.data) ?? parseEvent(m.data)
+    if (!isJobEvent(event) || preparing.length === 0) return { seq: m.seq, subject: m.subject, event }
+    const prepared: Record<string, unknown> = {}
+    for (const p of preparing) prepared[p.name] = p.prepare(event, m.seq)
+    if (dropRows && event.type === 'SweepResultsRecorded') event = { ...event, data: { ...event.data, rows: [] } }
+    return { seq: m.seq, subject: m.subject, event, prepared }
   } catch (err) {
     logger?.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
     return { seq: m.seq, subject: m.subject, event: null }
@@ -167,7 +179,7 @@ export async function applyParsed(
       const jobs = touched.get(event.metadata.tenantId) ?? new Set<string>()
       jobs.add(event.data.job_id)
       touched.set(event.metadata.tenantId, jobs)
-      pending.push({ event, seq: m.seq })
+      pending.push(m.prepared ? { event, seq: m.seq, prepared: m.prepared } : { event, seq: m.seq })
     }
     const statements: Statement[] = []
     for (const p of projections) if (p.kind === 'event' && m.seq > (cps.get(p.name) ?? 0)) statements.push(...p.project(event, { seq: m.seq }))

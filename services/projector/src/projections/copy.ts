@@ -6,6 +6,11 @@ import type { Statement } from './types.ts'
 // data, every chunk as CopyData messages and CopyDone. The chunks are built by `CopyRows` (sql.ts).
 
 interface CopyConnection {
+  readonly stream: {
+    readonly writableNeedDrain: boolean
+    once(event: 'drain' | 'close', fn: () => void): unknown
+    off(event: 'drain' | 'close', fn: () => void): unknown
+  }
   query(text: string): void
   sendCopyFromChunk(chunk: Buffer): void
   endCopyFrom(): void
@@ -29,8 +34,28 @@ class CopyIn {
     con.query(this.text)
   }
   handleCopyInResponse(con: CopyConnection) {
-    for (const chunk of this.chunks) con.sendCopyFromChunk(Buffer.from(chunk, 'utf8'))
-    con.endCopyFrom()
+    void this.send(con)
+  }
+  // Each chunk is encoded when the socket has room for it. Writing them all at once queued a whole
+  // batch of buffers in the socket while Postgres worked through them; they outlived the young
+  // generation and the rebuild's RSS grew to gigabytes. Stops early if the server reported an error
+  // (it then ignores copy data; the connection is ready for the next query).
+  private async send(con: CopyConnection) {
+    for (const chunk of this.chunks) {
+      if (this.done) return
+      con.sendCopyFromChunk(Buffer.from(chunk, 'utf8'))
+      if (con.stream.writableNeedDrain)
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            con.stream.off('drain', done)
+            con.stream.off('close', done)
+            resolve()
+          }
+          con.stream.once('drain', done)
+          con.stream.once('close', done)
+        })
+    }
+    if (!this.done) con.endCopyFrom()
   }
   // The client forgets a query once the server reported an error (no ReadyForQuery reaches it).
   handleError(err: Error) {

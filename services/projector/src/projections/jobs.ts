@@ -45,6 +45,51 @@ function timelineRow({ event: e, seq }: Positioned): unknown[] {
   return [seq, e.data.job_id, e.metadata.tenantId, e.id, e.type, e.version, attemptOf(e), e.metadata.occurredAt, summarize(e) ?? e.type, data]
 }
 
+// Encoders of COPY lines (stateless use of CopyRows).
+const timelineLine = new CopyRows(TIMELINE_COLUMNS)
+const resultLine = new CopyRows(RESULT_COLUMNS)
+const LEAD = 5 // job_id, tenant_id, ticker, strategy_type, attempt: the columns a job's result rows share
+
+/** What the jobs projection keeps of an event between parsing and writing (see `prepare`). */
+interface Prepared {
+  /** The event's timeline row, as a COPY line. */
+  readonly timeline: string
+  /** Result rows: each combination (`fast:slow`) and its metric columns as COPY fields. */
+  readonly combinations?: readonly string[]
+  readonly metrics?: readonly string[]
+}
+
+function prepare(e: SweepEvent, seq: number): Prepared {
+  const timeline = timelineLine.fields(timelineRow({ event: e, seq }), 0, TIMELINE_LENGTH)
+  if (e.type !== 'SweepResultsRecorded') return { timeline }
+  const values = new Array<unknown>(RESULT_FIELDS.length)
+  const combinations: string[] = []
+  const metrics: string[] = []
+  for (const r of e.data.rows) {
+    for (let i = 0; i < RESULT_FIELDS.length; i++) values[i] = r[RESULT_FIELDS[i]!]
+    combinations.push(`${r.fast_period}:${r.slow_period}`)
+    metrics.push(resultLine.fields(values, LEAD, values.length))
+  }
+  return { timeline, combinations, metrics }
+}
+const TIMELINE_LENGTH = Object.keys(TIMELINE_COLUMNS).length
+
+/**
+ * Rows that may already exist: COPY them into a temporary table, then insert what is new with
+ * `ON CONFLICT DO NOTHING`. (Rare: a range applied again, a retried attempt's results.)
+ */
+function staged(rows: CopyRows, table: string, conflict: string): Statement[] {
+  const stage = `zixly_stage_${table}`
+  const copy = rows.copy(stage)
+  const cols = copy.text.slice(copy.text.indexOf('(') + 1, copy.text.indexOf(')'))
+  return [
+    { text: `CREATE TEMP TABLE ${stage} (LIKE ${table})`, values: [] },
+    copy,
+    { text: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage} ON CONFLICT ${conflict} DO NOTHING`, values: [] },
+    { text: `DROP TABLE ${stage}`, values: [] },
+  ]
+}
+
 /**
  * The jobs, attempts, results and timeline read models. A run of events is folded over the rows it
  * touches (loaded in two statements) and written with one statement per table, whatever its length.
@@ -53,6 +98,7 @@ export const jobsProjection: BatchProjection = {
   kind: 'batch',
   name: 'jobs',
   tables: ['pipeline_jobs', 'job_attempts', 'trading_sweep_results', 'job_events'],
+  prepare,
 
   load(run) {
     const ids = [...new Set(run.map((p) => p.event.data.job_id))]
@@ -79,19 +125,21 @@ export const jobsProjection: BatchProjection = {
     const changedJobs = new Set<string>()
     const changedAttempts = new Set<string>()
     const tenants = new Map<string, string>()
-    // Results and timeline rows are only ever inserted, so they go in by COPY when they cannot exist
-    // yet, and by INSERT … ON CONFLICT DO NOTHING when they might (a range applied again, a retried
-    // attempt recording the same combinations): a timeline row above the highest sequence held is
-    // new; a result row is new unless its job already has results (within the run the first row of a
-    // combination wins).
+    // Results and timeline rows are only ever inserted, so they go in by COPY: straight into the table
+    // when they cannot exist yet, through a staging table and INSERT … ON CONFLICT DO NOTHING when they
+    // might (a range applied again, a retried attempt recording the same combinations). A timeline
+    // row above the highest sequence held is new; a result row is new unless its job already has
+    // results (within the run the first row of a combination wins). Their COPY lines were encoded
+    // when the events were parsed (`prepare`).
     const copied = new CopyRows(RESULT_COLUMNS)
-    const results = new ColumnRows(RESULT_COLUMNS)
+    const results = new CopyRows(RESULT_COLUMNS)
     const recorded = new Set<string>()
     const timeline = new CopyRows(TIMELINE_COLUMNS)
-    const timelineAgain = new ColumnRows(TIMELINE_COLUMNS)
+    const timelineAgain = new CopyRows(TIMELINE_COLUMNS)
     for (const p of run) {
       const { event: e, seq } = p
-      ;(seq > heldSeq ? timeline : timelineAgain).push(timelineRow(p))
+      const prepared = (p.prepared?.jobs as Prepared | undefined) ?? prepare(e, seq)
+      ;(seq > heldSeq ? timeline : timelineAgain).pushLine(prepared.timeline)
       const id = e.data.job_id
       const before = jobs.get(id)
       const job = evolveJob(before, e, seq)
@@ -112,17 +160,14 @@ export const jobsProjection: BatchProjection = {
       }
       // A combination keeps the first row recorded for it (a retried attempt computes the same).
       if (e.type === 'SweepResultsRecorded' && job) {
-        const lead = [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt]
         const again = hadResults.has(id)
-        const head = again ? '' : `${copied.fields(lead, 0, lead.length)}\t`
-        const metrics = new Array<unknown>(RESULT_FIELDS.length)
-        for (const r of e.data.rows) {
-          const key = `${id}:${r.fast_period}:${r.slow_period}`
+        const head = `${resultLine.fields([id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt], 0, LEAD)}\t`
+        const combinations = prepared.combinations ?? []
+        for (let i = 0; i < combinations.length; i++) {
+          const key = `${id}:${combinations[i]}`
           if (recorded.has(key)) continue
           recorded.add(key)
-          for (let i = 0; i < RESULT_FIELDS.length; i++) metrics[i] = r[RESULT_FIELDS[i]!]
-          if (again) results.push([...lead, ...metrics])
-          else copied.pushLine(head + copied.fields(metrics, lead.length, metrics.length))
+          ;(again ? results : copied).pushLine(head + prepared.metrics![i]!)
         }
       }
     }
@@ -143,9 +188,9 @@ export const jobsProjection: BatchProjection = {
       for (const key of changedAttempts) rows.pushRow(attempts.get(key)!)
       out.push(rows.insert('job_attempts', updateOnConflict(['job_id', 'attempt'], ATTEMPT_COLUMNS)))
     }
-    if (results.size > 0) out.push(results.insert('trading_sweep_results', 'ON CONFLICT (job_id, fast_period, slow_period) DO NOTHING'))
+    if (results.size > 0) out.push(...staged(results, 'trading_sweep_results', '(job_id, fast_period, slow_period)'))
     if (copied.size > 0) out.push(copied.copy('trading_sweep_results'))
-    if (timelineAgain.size > 0) out.push(timelineAgain.insert('job_events', 'ON CONFLICT (seq) DO NOTHING'))
+    if (timelineAgain.size > 0) out.push(...staged(timelineAgain, 'job_events', '(seq)'))
     if (timeline.size > 0) out.push(timeline.copy('job_events'))
     return out
   },

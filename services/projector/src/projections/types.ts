@@ -23,6 +23,8 @@ export const isJobEvent = (e: LoggedEvent): e is SweepEvent => JOB_EVENT_TYPES.h
 export interface Positioned {
   readonly event: SweepEvent
   readonly seq: number
+  /** What each batch projection's `prepare` made of the event when it was parsed, by projection name. */
+  readonly prepared?: Readonly<Record<string, unknown>>
 }
 
 /** A row as `to_jsonb(row)` gives it: timestamps are ISO strings, so nothing is lost on the way back. */
@@ -50,6 +52,14 @@ export interface BatchProjection {
   readonly kind: 'batch'
   readonly name: string
   readonly tables: readonly string[]
+  /**
+   * Optional: what `write` needs of one event, computed as soon as the event is parsed — while the
+   * previous batch is being written — and kept with it instead of its bulky parts. A projection that
+   * prepares takes from a SweepResultsRecorded's rows all it needs here: once every batch projection
+   * prepares, the rows are not kept while the event waits for its batch (`write` sees them empty).
+   * `write` gets it as `Positioned.prepared[name]` (absent when the event came another way).
+   */
+  readonly prepare?: (e: SweepEvent, seq: number) => unknown
   readonly load: (run: readonly Positioned[]) => Statement[]
   readonly write: (run: readonly Positioned[], loaded: ReadonlyArray<readonly JsonRow[]>) => Statement[]
 }

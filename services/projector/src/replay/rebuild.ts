@@ -120,8 +120,10 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     opt_start_seq: checkpoint + 1,
   })
   let target = await tail()
-  const messages = await consumer.consume({ max_messages: batchSize * 2 })
-  // Up to two batches are read and parsed ahead while the current one is written.
+  // Up to two batches are read and parsed ahead while the current one is written. The consumer pulls
+  // in smaller requests: messages waiting in the client keep the socket buffers they were read into
+  // alive, and a large pull kept hundreds of megabytes of them while a batch was being written.
+  const messages = await consumer.consume({ max_messages: Math.min(batchSize, 2000) })
   const reader = readAhead(messages, { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) })
   const phases = { read_wait: 0, apply: 0, indexes: 0, swap: 0 }
   const applyUpTo = async (c: PoolClient, upTo: number) => {
