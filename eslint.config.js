@@ -15,7 +15,7 @@ const impure = {
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', '**/.svelte-kit/**', 'web/**', 'bench/**', '**/*.mjs', '**/*.js', '**/*.cjs', 'data/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', '**/.svelte-kit/**', 'web/**', 'bench/**', '**/*.mjs', '**/*.d.mts', '**/*.js', '**/*.cjs', 'data/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

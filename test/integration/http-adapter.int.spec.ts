@@ -157,7 +157,7 @@ describe('POST /webhook/sweep-callback', () => {
           return send(200, { job_id: job[1], status: 'running', progress: 50, result_data: null, error_message: null, created_at: now, started_at: now, completed_at: null })
         if (req.url?.startsWith('/api/v1/sweeps/run-'))
           return send(200, { sweep_run_id: 'run-x', total_count: rows.length, returned_count: rows.length, offset: 0, limit: 500, results: rows })
-        send(404, { detail: 'not found' })
+        return send(404, { detail: 'not found' })
       })
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))

@@ -70,7 +70,7 @@ function proxyTo(target: string): http.RequestListener {
       }
       if (req.method === 'GET' && path.startsWith('/api/v1/sweeps/')) await resultsReleased
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>
-      const answer = await fetch(target + path, { method: req.method ?? 'GET', headers, ...(body.length > 0 ? { body } : {}) })
+      const answer = await fetch(target + path, { method: req.method ?? 'GET', headers, ...(body.length > 0 ? { body: new Uint8Array(body) } : {}) })
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()))
     })().catch(() => res.writeHead(502).end())
   }

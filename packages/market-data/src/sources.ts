@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type * as S3Sdk from '@aws-sdk/client-s3'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { DependencyUnavailable } from '@zixly/platform'
 import { z } from 'zod'
@@ -108,7 +109,7 @@ export function s3Source(bucket: string, prefix: string, opts: S3SourceOptions =
   const dirPrefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`
   // The AWS SDK (~23 MB of RSS once loaded) is imported on first use, so the default (bundled folder)
   // source never loads it.
-  let ready: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
+  let ready: Promise<{ client: S3Client; sdk: typeof S3Sdk }> | undefined
   const s3 = () =>
     (ready ??= import('@aws-sdk/client-s3').then((sdk) => ({
       sdk,

@@ -1,3 +1,4 @@
+import type * as S3Sdk from '@aws-sdk/client-s3'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { DependencyUnavailable, NotFound, loadConfig } from '@zixly/platform'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
@@ -65,7 +66,7 @@ export interface S3StoreOptions {
 export function s3Store(o: S3StoreOptions): ObjectStore {
   // The AWS SDK (~23 MB of RSS once loaded) is imported on first use, so a service on the local
   // folder store never loads it.
-  let ready: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
+  let ready: Promise<{ client: S3Client; sdk: typeof S3Sdk }> | undefined
   const s3 = () =>
     (ready ??= import('@aws-sdk/client-s3').then((sdk) => ({
       sdk,

@@ -52,7 +52,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   }
   if ((parsed.data as { NODE_ENV?: unknown }).NODE_ENV === 'production' && schema instanceof z.ZodObject) {
     const lines: string[] = []
-    for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    for (const [name, field] of Object.entries<z.ZodType>(schema.shape)) {
       if (!SECRET_SETTINGS.has(field)) continue
       const dflt = SECRET_SETTINGS.get(field) ?? null
       const value = env[name]

@@ -32,7 +32,7 @@ export function createCallbackHub() {
 export type CallbackHub = ReturnType<typeof createCallbackHub>
 
 const isIteratorResult = (v: unknown): v is IteratorResult<NormalizedCallback> =>
-  typeof v === 'object' && v !== null && 'done' in v && ('value' in v || (v as { done: unknown }).done === true)
+  typeof v === 'object' && v !== null && 'done' in v && ('value' in v || v.done === true)
 
 /** Any `CallbackSource` as a subscribe function; pulling stops when unsubscribed. */
 export function toSubscribe(source: CallbackSource): SubscribeCallbacks {
