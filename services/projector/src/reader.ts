@@ -9,6 +9,8 @@ export interface SourceMessage {
   json<T = unknown>(): T
 }
 
+const YIELD_EVERY = 64
+
 /** A parsed message and how many messages the stream held after it when it was delivered. */
 export interface ReadMessage extends ParsedMessage {
   readonly pending: number
@@ -42,6 +44,7 @@ export function readAhead(source: AsyncIterable<SourceMessage>, opts: { limit: n
   let stopped = false
   let wake: (() => void) | undefined
   let room: (() => void) | undefined
+  let received = 0
 
   const pump = (async () => {
     try {
@@ -55,6 +58,12 @@ export function readAhead(source: AsyncIterable<SourceMessage>, opts: { limit: n
         const parsed = parseMessage({ seq: m.seq, subject: m.subject, data }, opts.logger)
         buf.push({ ...parsed, pending: m.info.pending })
         wake?.()
+        // Messages already received resolve one after another as microtasks, which would keep the
+        // event loop from Postgres' replies until the buffer is full (sampling a rebuild showed its
+        // connection "idle in transaction" most of the time; without this a 1M-event rebuild ran at
+        // 8.7k events/s instead of 12.2k). Yielding now and then lets the writer send its next
+        // statement, so Postgres writes while the next batch is parsed.
+        if (++received % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r))
         while (buf.length - head >= opts.limit && !stopped) await new Promise<void>((r) => (room = r))
         if (stopped) break
       }
