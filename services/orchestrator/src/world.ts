@@ -122,7 +122,7 @@ export class World {
 
   private enqueue(id: string, job: Job): void {
     let level = this.ready.get(job.params.priority)
-    if (!level) this.ready.set(job.params.priority, (level = new Map()))
+    if (!level) this.ready.set(job.params.priority, (level = new Map<string, Heap<Ready>>()))
     let queue = level.get(job.tenantId)
     if (!queue) level.set(job.tenantId, (queue = new Heap(fifo)))
     queue.push({ jobId: id, readyAt: job.readyAt, queuedSeq: job.queuedSeq })
