@@ -10,7 +10,7 @@ import {
   type Projection,
   type Statement,
 } from './projections/index.ts'
-import { copyIn } from './projections/copy.ts'
+import { copyIn } from './copy.ts'
 
 /** A message read from the log: its stream sequence and its JSON payload. */
 export interface LogMessage {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
-import { copyIn } from '../src/projections/copy.ts'
+import { copyIn } from '../src/copy.ts'
 import { ColumnRows, CopyRows } from '../src/projections/sql.ts'
 
 // The projections write through array literals they build themselves (projections/sql.ts); this

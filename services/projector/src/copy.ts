@@ -1,5 +1,5 @@
 import type { PoolClient } from '@zixly/platform'
-import type { Statement } from './types.ts'
+import type { Statement } from './projections/types.ts'
 
 // `COPY … FROM STDIN` through node-postgres without another dependency: a "submittable" query object
 // (what pg-copy-streams is built on) that sends the statement, then, once the server asks for the
