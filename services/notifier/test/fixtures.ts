@@ -1,22 +1,10 @@
 import type { SweepParams, SweepResultRow } from '@zixly/contracts'
 import type { TerminalEvent } from '../src/outcome.ts'
+import { seedParams } from '../../../test/support/fixtures.ts'
 
 export const JOB_ID = '0b6f1c5e-9a51-4f0e-8b7e-2f5b1d3c4a10'
 
-export const params: SweepParams = {
-  ticker: 'BTC-USD',
-  strategy_type: 'SMA',
-  fast_range: [10, 20],
-  slow_range: [20, 30],
-  step: 5,
-  min_trades: 50,
-  signal_period: 9,
-  interval: '1d',
-  fee: 0.001,
-  init_cash: 1000,
-  priority: 5,
-  max_attempts: 3,
-}
+export const params: SweepParams = seedParams()
 
 export const best: SweepResultRow = {
   fast_period: 10,
