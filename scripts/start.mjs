@@ -26,7 +26,7 @@ const services = [
   { name: 'notifier', dir: 'services/notifier', health: `http://127.0.0.1:${port('NOTIFIER_PORT', 3014)}/health` },
   { name: 'trading-api', dir: 'services/trading-api', health: `http://127.0.0.1:${TRADING_API}/health`, env: { PORT: String(TRADING_API) } },
   { name: 'ingest', dir: 'services/ingest', health: `http://127.0.0.1:${INGEST}/ready`, env: { PORT: String(INGEST), TRUST_PROXY: env.TRUST_PROXY ?? 'loopback' } },
-  { name: 'web', dir: 'web', health: `http://127.0.0.1:${WEB}/`, env: { PORT: String(WEB) } },
+  { name: 'web', dir: 'web', health: `http://127.0.0.1:${WEB}/`, env: { PORT: String(WEB), HOST: env.HOST ?? '127.0.0.1' } },
 ].filter((s) => existsSync(join(root, s.dir, 'package.json')))
 
 function fail(message) {
@@ -61,11 +61,12 @@ let stopping = false
 function startService(s) {
   const log = createWriteStream(join(logDir, `${s.name}.log`), { flags: 'a' })
   const pkg = JSON.parse(readFileSync(join(root, s.dir, 'package.json'), 'utf8'))
-  // Node services run in one process so SIGTERM reaches the service itself: plain `node` on the
-  // service's esbuild bundle (built just above), or `node --import tsx` from source (ZIXLY_RUNTIME=tsx).
+  // Every service runs in one process so SIGTERM reaches the service itself: plain `node` on the
+  // service's esbuild bundle (built just above), or `node --import tsx` from source (ZIXLY_RUNTIME=tsx);
+  // the dashboard on plain `node` too, from its production build (it inlines the workspace packages).
   const [cmd, args] =
     s.name === 'web'
-      ? ['pnpm', ['run', '--silent', 'start']]
+      ? [process.execPath, [join(root, 'web', 'build', 'index.js')]]
       : bundles[s.name]
         ? [process.execPath, [bundles[s.name]]]
         : [process.execPath, ['--import', 'tsx', 'src/main.ts']]

@@ -47,11 +47,11 @@ export interface WebServer {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-/** Builds the dashboard if its sources changed, then runs `node --import tsx build` with `env` until /health answers. */
+/** Builds the dashboard if its sources changed, then runs `node build` with `env` (as npm start and the image do) until /health answers. */
 export async function startWebServer(env: Record<string, string>, port?: number): Promise<WebServer> {
   ;(ensureBuild as (o: { log: (l: string) => void }) => boolean)({ log: () => {} })
   const p = port ?? (await freePort())
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(webDir as string, 'build', 'index.js')], {
+  const proc: ChildProcess = spawn(process.execPath, [join(webDir as string, 'build', 'index.js')], {
     cwd: webDir as string,
     env: { ...process.env, ...env, PORT: String(p), HOST: '127.0.0.1', ORIGIN: `http://localhost:${p}` },
     stdio: ['ignore', 'pipe', 'pipe'],

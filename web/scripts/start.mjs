@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `pnpm start` in web/: build if the sources changed, then run the production server in this process's
-// child with tsx's loader (the server imports the workspace's TypeScript packages from source).
+// `pnpm start` in web/: build if the sources changed, then run the production server on plain node in
+// this process's child (the server build inlines the workspace's TypeScript packages).
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { ensureBuild, webDir } from './build.mjs'
@@ -11,7 +11,7 @@ try {
   console.error(err.message)
   process.exit(1)
 }
-const child = spawn(process.execPath, ['--import', 'tsx', join(webDir, 'build', 'index.js')], {
+const child = spawn(process.execPath, [join(webDir, 'build', 'index.js')], {
   cwd: webDir,
   stdio: 'inherit',
   env: { ...process.env, PORT: process.env.PORT ?? '3001', HOST: process.env.HOST ?? '127.0.0.1' },
