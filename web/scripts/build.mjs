@@ -1,6 +1,6 @@
 // Builds the dashboard when its sources changed since the last build, so `npm start` and the e2e
-// tests run the production server (`node build`) without rebuilding every time. The server imports
-// `@zixly/*` from source at run time, so only this folder and the contracts the browser bundles count.
+// tests run the production server (`node build`) without rebuilding every time. The build inlines the
+// workspace packages the server imports, so their sources count as well as this folder's.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -8,7 +8,17 @@ import { fileURLToPath } from 'node:url'
 
 export const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 const stampFile = join(webDir, 'build', '.sources')
-const inputs = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', '../contracts/src']
+const inputs = [
+  'src',
+  'static',
+  'svelte.config.js',
+  'vite.config.ts',
+  'package.json',
+  '../contracts/src',
+  '../packages/platform/src',
+  '../packages/engine/src',
+  '../packages/market-data/src',
+]
 
 function newest(path) {
   if (!existsSync(path)) return 0
