@@ -184,6 +184,10 @@ export async function tabStops(page: Page, max = 60): Promise<string[]> {
     window.scrollTo(0, 0)
   })
   const seen: string[] = []
+  // The end of the tab order sends focus to the document. One such stop can also be a re-render that
+  // dropped the focused element (a loaded machine finishes rendering late), after which Tab starts
+  // over from the top: only two in a row end the walk.
+  let nothing = 0
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab')
     const name = await page.evaluate(() => {
@@ -192,7 +196,11 @@ export async function tabStops(page: Page, max = 60): Promise<string[]> {
       const labels = 'labels' in el ? [...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent ?? '').join(' ') : ''
       return (el.getAttribute('aria-label') ?? (labels || el.textContent || el.title || el.tagName)).replace(/\s+/g, ' ').trim()
     })
-    if (name === null) break
+    if (name === null) {
+      if (++nothing === 2) break
+      continue
+    }
+    nothing = 0
     seen.push(name)
   }
   return seen
