@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { basename, join } from 'node:path'
 import { bundleEntry } from '../../scripts/build-services.mjs'
 import { onInterrupt } from './cleanup.ts'
 import { ROOT } from './output.ts'
+import { freePort } from '../../test/support/net.ts'
 
 /** A service (or any node program of ours) running as its own process. */
 export interface Child {
@@ -16,18 +16,7 @@ export interface Child {
   stop(): Promise<void>
 }
 
-/** A free TCP port on loopback (the OS picks; tiny race accepted: only this machine's benches bind). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a ? a.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 /** `tsx` (BENCH_RUNTIME=tsx): run TypeScript through tsx, as `npm start` did before it bundled. */
 export const RUNTIME = process.env.BENCH_RUNTIME === 'tsx' ? 'tsx' : 'bundle'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import http from 'node:http'
-import net from 'node:net'
+import type net from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +8,7 @@ import { makeSecurity } from '@zixly/auth'
 import { CONSUMERS, parseEvent } from '@zixly/contracts'
 import { appendMessage, readSubject, traceIdOf } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../support/env.ts'
+import { freePort } from '../support/net.ts'
 import { spawnService, type ServiceProcess } from '../support/process.ts'
 
 // Every service as its own process, as `npm start` runs them, with the executor on the http adapter
@@ -34,14 +35,6 @@ const resultsReleased = new Promise<void>((r) => (releaseResults = r))
 const slackMessages: string[] = []
 /** OTLP/HTTP JSON export requests received from the services. */
 const exported: Array<{ service: string; traceId: string; spanId: string; parentSpanId: string; name: string }> = []
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as net.AddressInfo).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
 
 async function listen(handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler)

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
-import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers'
 import { acquireEngine, type Engine } from '../../scripts/docker.mjs'
 import type { InfraUrls } from './env.ts'
+import { freePort as anyFreePort } from './net.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const run = promisify(execFile)
@@ -29,14 +29,7 @@ interface Server {
 /** A free TCP port on 127.0.0.1 (the kernel picks it; never one of the machine's own servers' ports). */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer()
-      srv.once('error', reject)
-      srv.listen(0, '127.0.0.1', () => {
-        const { port } = srv.address() as net.AddressInfo
-        srv.close(() => resolve(port))
-      })
-    })
+    const port = await anyFreePort()
     if (!RESERVED.has(port)) return port
   }
 }

@@ -2,11 +2,11 @@
 // Debian's Chromium driven by playwright-core, and the dashboard's production server as a child process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 // @ts-expect-error -- plain ESM script without types
 import { ensureBuild, webDir } from '../scripts/build.mjs'
+import { freePort } from '../../test/support/net.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -27,18 +27,7 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
 }
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      const port = typeof a === 'object' && a ? a.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 export interface WebServer {
   readonly url: string

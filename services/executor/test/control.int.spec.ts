@@ -13,7 +13,7 @@ import { createMarketData } from '@zixly/market-data'
 import { appendMessage, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { inProcessRunner, startExecutor, type SweepRunner } from '../src/index.ts'
-import { seedParams } from '../../../test/support/fixtures.ts'
+import { seedParams, testMetadata } from '../../../test/support/fixtures.ts'
 
 let env: TestEnv
 beforeAll(async () => {
@@ -26,12 +26,7 @@ afterAll(async () => {
 const params = seedParams
 const js = () => env.nc.jetstream()
 const subject = (jobId: string) => env.names.eventSubject('local', jobId)
-const meta = (jobId: string) => ({
-  tenantId: 'local',
-  correlationId: jobId,
-  causationId: 'test',
-  occurredAt: new Date().toISOString(),
-})
+const meta = (jobId: string) => testMetadata(jobId)
 
 /** A job requested and its attempt 1 dispatched, as the orchestrator would leave it; returns the command. */
 async function dispatched(

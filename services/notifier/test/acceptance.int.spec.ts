@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OutcomeCallback, SweepParams, type SweepEvent } from '@zixly/contracts'
-import { appendMessage, ensureJetStream } from '@zixly/platform'
+import { OutcomeCallback, SweepParams } from '@zixly/contracts'
+import { ensureJetStream } from '@zixly/platform'
 import { inProcessRunner, startExecutor } from '@zixly/executor'
 import { startOrchestrator } from '@zixly/orchestrator'
 import { createMarketData } from '@zixly/market-data'
 import { randomUUID } from 'node:crypto'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
+import { appendSweepRequested, testMetadata } from '../../../test/support/fixtures.ts'
 import { consumerIdle, notifierHarness, SECRETS, signatureValid } from './harness.ts'
 
 let env: TestEnv
@@ -54,21 +55,7 @@ async function requestSweep(callbackUrl: string): Promise<string> {
     max_attempts: 3,
     callback_url: callbackUrl,
   })
-  const event: SweepEvent = {
-    id: `SweepRequested:${jobId}`,
-    type: 'SweepRequested',
-    version: 2,
-    data: { job_id: jobId, params },
-    metadata: {
-      tenantId: 'local',
-      correlationId: jobId,
-      causationId: 'acceptance',
-      occurredAt: new Date().toISOString(),
-    },
-  }
-  await appendMessage(env.nc.jetstream(), env.names.eventSubject('local', jobId), event, {
-    expectedLastSubjectSeq: 0,
-  })
+  await appendSweepRequested(env, jobId, params, testMetadata(jobId, 'local', 'acceptance'))
   return jobId
 }
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { parseSweepEvent, type SweepEvent } from '@zixly/contracts'
-import { appendMessage, readSubject } from '@zixly/platform'
+import { parseSweepEvent } from '@zixly/contracts'
+import { readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { spawnService, type ServiceProcess } from '../../../test/support/process.ts'
-import { seedParams } from '../../../test/support/fixtures.ts'
+import { appendSweepRequested, seedParams } from '../../../test/support/fixtures.ts'
 
 // One active orchestrator: a lease in the KV bucket. Real processes: a standby takes over when the
 // active one stops (at once: it hands the lease back) or dies (once the lease goes stale).
@@ -23,21 +23,7 @@ afterAll(async () => {
 const params = seedParams()
 async function request(): Promise<string> {
   const jobId = randomUUID()
-  const e: SweepEvent = {
-    id: `SweepRequested:${jobId}`,
-    type: 'SweepRequested',
-    version: 2,
-    data: { job_id: jobId, params },
-    metadata: {
-      tenantId: 'local',
-      correlationId: jobId,
-      causationId: 'test',
-      occurredAt: new Date().toISOString(),
-    },
-  }
-  await appendMessage(env.nc.jetstream(), env.names.eventSubject('local', jobId), e, {
-    expectedLastSubjectSeq: 0,
-  })
+  await appendSweepRequested(env, jobId, params)
   return jobId
 }
 async function dispatches(jobId: string): Promise<number> {

@@ -4,7 +4,7 @@ import { KV_KEYS, parseSweepEvent, type SweepEvent, type SweepParams } from '@zi
 import { appendMessage, ensureJetStream, lastOnSubject, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { startOrchestrator } from '../src/index.ts'
-import { seedParams } from '../../../test/support/fixtures.ts'
+import { appendSweepRequested, seedParams, testMetadata } from '../../../test/support/fixtures.ts'
 
 let env: TestEnv
 beforeAll(async () => {
@@ -19,22 +19,10 @@ afterAll(async () => {
 const params = seedParams
 const js = () => env.nc.jetstream()
 const subject = (jobId: string) => env.names.eventSubject('local', jobId)
-const meta = (jobId: string) => ({
-  tenantId: 'local',
-  correlationId: jobId,
-  causationId: 'test',
-  occurredAt: new Date().toISOString(),
-})
+const meta = (jobId: string) => testMetadata(jobId)
 
 async function request(jobId: string, over: Partial<SweepParams> = {}) {
-  const e: SweepEvent = {
-    id: `SweepRequested:${jobId}`,
-    type: 'SweepRequested',
-    version: 2,
-    data: { job_id: jobId, params: params(over) },
-    metadata: meta(jobId),
-  }
-  await appendMessage(js(), subject(jobId), e, { expectedLastSubjectSeq: 0 })
+  await appendSweepRequested(env, jobId, params(over))
 }
 
 /** Appends as an executor would: guarded by the subject's current end. */

@@ -1,23 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../../support/net.ts'
 
 const BINARY = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server'
 
-/** A free TCP port on the loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a ? a.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 async function accepting(port: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs
