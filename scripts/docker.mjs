@@ -13,6 +13,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import http from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { installDebianPackages } from './system-packages.mjs'
 
 export const dockerHome = (env = process.env) => env.ZIXLY_DOCKER_DIR || '/var/lib/zixly-docker'
 export const privateDockerHost = (env = process.env) => `unix://${join(dockerHome(env), 'docker.sock')}`
@@ -49,26 +50,12 @@ export function pingEngine(dockerHost, timeoutMs = 2000) {
 }
 
 /**
- * Installs Debian's docker.io, docker-compose and debootstrap when one is missing (apt-get update
- * first). Package scripts may not start any service meanwhile (a temporary policy-rc.d), so the install
- * never starts a system-wide daemon. Throws when it cannot (not root, no apt).
+ * Installs Debian's docker.io, docker-compose and debootstrap when one is missing (see
+ * installDebianPackages: no service starts meanwhile). Throws when it cannot (not root, no apt).
  */
 export function ensureDockerPackages({ log = console.log } = {}) {
   const missing = Object.entries(PACKAGES).filter(([bin]) => !which(bin)).map(([, pkg]) => pkg)
-  if (missing.length === 0) return []
-  if (process.getuid?.() !== 0 || !which('apt-get'))
-    throw new Error(`missing ${missing.join(', ')} and cannot install them here (needs root and apt-get)`)
-  log(`installing Debian packages ${missing.join(' ')} (apt-get update first)`)
-  const policy = '/usr/sbin/policy-rc.d'
-  const ownPolicy = !existsSync(policy)
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# zixly: no service starts during this install\nexit 101\n', { mode: 0o755 })
-  try {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 })
-    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'ignore', env, timeout: 600_000 })
-  } finally {
-    if (ownPolicy) rmSync(policy, { force: true })
-  }
+  if (missing.length > 0) installDebianPackages(missing, { log })
   return missing
 }
 
