@@ -315,19 +315,24 @@ export async function startExecutor(deps: ExecutorDeps) {
     get inflight() {
       return inflight.size
     },
-    /** Stops pulling, lets in-flight sweeps finish for `stopGraceMs`, then hands the rest back. */
+    /**
+     * Stops pulling, lets in-flight sweeps finish for `stopGraceMs` from now, then hands the rest back.
+     * The grace period runs while the loop's last pull (up to 1 s) is still waiting: once stopping,
+     * the loop starts no sweep, so what is in flight when it ends is all there is to hand back.
+     */
     async stop() {
       stopping = true
       markStopping()
-      await loop
-      const grace = deps.stopGraceMs ?? 10_000
-      const all = Promise.all(inflight.keys())
-      const timedOut = await Promise.race([
-        all.then(() => false),
-        new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
-      ])
-      if (timedOut) for (const ac of inflight.values()) ac.abort(new HandedBack('executor stopping'))
-      await all
+      const handBack = () => {
+        for (const ac of inflight.values()) ac.abort(new HandedBack('executor stopping'))
+      }
+      const graceOver = setTimeout(handBack, deps.stopGraceMs ?? 10_000)
+      try {
+        await loop
+        await Promise.all(inflight.keys())
+      } finally {
+        clearTimeout(graceOver)
+      }
     },
   }
 }
