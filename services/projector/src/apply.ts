@@ -11,6 +11,7 @@ import {
   type Statement,
 } from './projections/index.ts'
 import { copyIn } from './copy.ts'
+import { Bytes } from './projections/copy-rows.ts'
 
 /** A message read from the log: its stream sequence and its JSON payload. */
 export interface LogMessage {
@@ -33,16 +34,20 @@ const preparing = allProjections.filter((p): p is BatchProjection & { prepare: N
 // them (`prepare`), they are dropped, so a message waiting for its batch is small.
 const dropRows = preparing.length === allProjections.filter((p) => p.kind === 'batch').length
 
+// Where the projections' `prepare` encodes bytes when the caller does not give a place of its own.
+const pieces = new Bytes()
+
 /**
  * Parses a message's payload once (zod + upcasting). An unreadable event is logged and kept as
  * `null`: it is skipped, yet still moves the checkpoint, so one bad message cannot stall the projector.
+ * What the batch projections prepare of it is encoded into `out`.
  */
-export function parseMessage(m: LogMessage, logger?: Logger): ParsedMessage {
+export function parseMessage(m: LogMessage, logger?: Logger, out: Bytes = pieces): ParsedMessage {
   try {
     let event = parseFast(m.data) ?? parseEvent(m.data)
     if (!isJobEvent(event) || preparing.length === 0) return { seq: m.seq, subject: m.subject, event }
     const prepared: Record<string, unknown> = {}
-    for (const p of preparing) prepared[p.name] = p.prepare(event, m.seq)
+    for (const p of preparing) prepared[p.name] = p.prepare(event, m.seq, out)
     if (dropRows && event.type === 'SweepResultsRecorded') event = { ...event, data: { ...event.data, rows: [] } }
     return { seq: m.seq, subject: m.subject, event, prepared }
   } catch (err) {

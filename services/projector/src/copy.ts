@@ -21,7 +21,7 @@ class CopyIn {
   private done = false
   constructor(
     readonly text: string,
-    private readonly chunks: readonly string[],
+    private readonly chunks: readonly Uint8Array[],
   ) {}
 
   private finish(err: Error | null) {
@@ -36,14 +36,14 @@ class CopyIn {
   handleCopyInResponse(con: CopyConnection) {
     void this.send(con)
   }
-  // Each chunk is encoded when the socket has room for it. Writing them all at once queued a whole
+  // Each chunk is sent when the socket has room for it. Writing them all at once queued a whole
   // batch of buffers in the socket while Postgres worked through them; they outlived the young
   // generation and the rebuild's RSS grew to gigabytes. Stops early if the server reported an error
   // (it then ignores copy data; the connection is ready for the next query).
   private async send(con: CopyConnection) {
     for (const chunk of this.chunks) {
       if (this.done) return
-      con.sendCopyFromChunk(Buffer.from(chunk, 'utf8'))
+      con.sendCopyFromChunk(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
       if (con.stream.writableNeedDrain)
         await new Promise<void>((resolve) => {
           const done = () => {
@@ -72,7 +72,7 @@ class CopyIn {
   handleCopyData() {}
 }
 
-/** Runs a COPY statement (`s.copy` holds its data in COPY text format). */
+/** Runs a COPY statement (`s.copy` holds its data, in the format the statement names). */
 export function copyIn(c: PoolClient, s: Statement): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const q = new CopyIn(s.text, s.copy ?? [])

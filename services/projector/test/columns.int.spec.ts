@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { copyIn } from '../src/copy.ts'
-import { ColumnRows, CopyRows } from '../src/projections/sql.ts'
+import { CopyRows } from '../src/projections/copy-rows.ts'
+import { ColumnRows } from '../src/projections/sql.ts'
 
 // The projections write through array literals they build themselves (projections/sql.ts); this
 // proves against Postgres that every value comes back exactly as it went in.

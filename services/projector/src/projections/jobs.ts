@@ -1,6 +1,7 @@
 import { RESULT_FIELDS, type SweepEvent } from '@zixly/contracts'
 import { ATTEMPT_COLUMNS, evolveAttempt, evolveJob, JOB_COLUMNS } from './job-rows.ts'
-import { ColumnRows, CopyRows, updateOnConflict, type ColumnTypes } from './sql.ts'
+import { Bytes, CopyRows } from './copy-rows.ts'
+import { ColumnRows, updateOnConflict, type ColumnTypes } from './sql.ts'
 import { summarize } from './summary.ts'
 import type { BatchProjection, Positioned, Statement } from './types.ts'
 
@@ -45,34 +46,39 @@ function timelineRow({ event: e, seq }: Positioned): unknown[] {
   return [seq, e.data.job_id, e.metadata.tenantId, e.id, e.type, e.version, attemptOf(e), e.metadata.occurredAt, summarize(e) ?? e.type, data]
 }
 
-// Encoders of COPY lines (stateless use of CopyRows).
-const timelineLine = new CopyRows(TIMELINE_COLUMNS)
-const resultLine = new CopyRows(RESULT_COLUMNS)
+// Encoders of COPY fields (stateless use of CopyRows).
+const timelineRows = new CopyRows(TIMELINE_COLUMNS)
+const resultRows = new CopyRows(RESULT_COLUMNS)
 const LEAD = 5 // job_id, tenant_id, ticker, strategy_type, attempt: the columns a job's result rows share
 
-/** What the jobs projection keeps of an event between parsing and writing (see `prepare`). */
+/** What the jobs projection keeps of an event between parsing and writing (see `prepare`): binary COPY fields. */
 interface Prepared {
-  /** The event's timeline row, as a COPY line. */
-  readonly timeline: string
-  /** Result rows: each combination (`fast:slow`) and its metric columns as COPY fields. */
+  /** The event's timeline row: every column's field. */
+  readonly timeline: Uint8Array
+  /** Result rows: each combination (`fast:slow`) and its metric columns' fields (the columns after LEAD). */
   readonly combinations?: readonly string[]
-  readonly metrics?: readonly string[]
+  readonly metrics?: readonly Uint8Array[]
 }
 
-function prepare(e: SweepEvent, seq: number): Prepared {
-  const timeline = timelineLine.fields(timelineRow({ event: e, seq }), 0, TIMELINE_LENGTH)
+function prepare(e: SweepEvent, seq: number, out: Bytes): Prepared {
+  timelineRows.encode(out, timelineRow({ event: e, seq }))
+  const timeline = out.piece()
   if (e.type !== 'SweepResultsRecorded') return { timeline }
   const values = new Array<unknown>(RESULT_FIELDS.length)
   const combinations: string[] = []
-  const metrics: string[] = []
+  const metrics: Uint8Array[] = []
   for (const r of e.data.rows) {
     for (let i = 0; i < RESULT_FIELDS.length; i++) values[i] = r[RESULT_FIELDS[i]!]
     combinations.push(`${r.fast_period}:${r.slow_period}`)
-    metrics.push(resultLine.fields(values, LEAD, values.length))
+    resultRows.encode(out, values, LEAD)
+    metrics.push(out.piece())
   }
   return { timeline, combinations, metrics }
 }
-const TIMELINE_LENGTH = Object.keys(TIMELINE_COLUMNS).length
+
+// Where `write` encodes what was not prepared (events that came without it) and the result rows'
+// leading columns: pieces that only live until the batch is written.
+const scratch = new Bytes()
 
 /**
  * Rows that may already exist: COPY them into a temporary table, then insert what is new with
@@ -129,7 +135,7 @@ export const jobsProjection: BatchProjection = {
     // when they cannot exist yet, through a staging table and INSERT … ON CONFLICT DO NOTHING when they
     // might (a range applied again, a retried attempt recording the same combinations). A timeline
     // row above the highest sequence held is new; a result row is new unless its job already has
-    // results (within the run the first row of a combination wins). Their COPY lines were encoded
+    // results (within the run the first row of a combination wins). Their COPY fields were encoded
     // when the events were parsed (`prepare`).
     const copied = new CopyRows(RESULT_COLUMNS)
     const results = new CopyRows(RESULT_COLUMNS)
@@ -138,8 +144,8 @@ export const jobsProjection: BatchProjection = {
     const timelineAgain = new CopyRows(TIMELINE_COLUMNS)
     for (const p of run) {
       const { event: e, seq } = p
-      const prepared = (p.prepared?.jobs as Prepared | undefined) ?? prepare(e, seq)
-      ;(seq > heldSeq ? timeline : timelineAgain).pushLine(prepared.timeline)
+      const prepared = (p.prepared?.jobs as Prepared | undefined) ?? prepare(e, seq, scratch)
+      ;(seq > heldSeq ? timeline : timelineAgain).pushPieces(prepared.timeline)
       const id = e.data.job_id
       const before = jobs.get(id)
       const job = evolveJob(before, e, seq)
@@ -161,13 +167,14 @@ export const jobsProjection: BatchProjection = {
       // A combination keeps the first row recorded for it (a retried attempt computes the same).
       if (e.type === 'SweepResultsRecorded' && job) {
         const again = hadResults.has(id)
-        const head = `${resultLine.fields([id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt], 0, LEAD)}\t`
+        resultRows.encode(scratch, [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt])
+        const head = scratch.piece()
         const combinations = prepared.combinations ?? []
         for (let i = 0; i < combinations.length; i++) {
           const key = `${id}:${combinations[i]}`
           if (recorded.has(key)) continue
           recorded.add(key)
-          ;(again ? results : copied).pushLine(head + prepared.metrics![i]!)
+          ;(again ? results : copied).pushPieces(head, prepared.metrics![i]!)
         }
       }
     }

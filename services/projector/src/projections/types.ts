@@ -1,10 +1,11 @@
 import { SweepEvent, type parseEvent } from '@zixly/contracts'
+import type { Bytes } from './copy-rows.ts'
 
-/** One parameterised SQL statement; or, with `copy`, a `COPY … FROM STDIN` and its data (COPY text format, in chunks). */
+/** One parameterised SQL statement; or, with `copy`, a `COPY … FROM STDIN` and its data (in chunks, in the format the statement names). */
 export interface Statement {
   readonly text: string
   readonly values: readonly unknown[]
-  readonly copy?: readonly string[]
+  readonly copy?: readonly Uint8Array[]
 }
 
 /** Position of an event in the log. */
@@ -57,9 +58,11 @@ export interface BatchProjection {
    * previous batch is being written — and kept with it instead of its bulky parts. A projection that
    * prepares takes from a SweepResultsRecorded's rows all it needs here: once every batch projection
    * prepares, the rows are not kept while the event waits for its batch (`write` sees them empty).
-   * `write` gets it as `Positioned.prepared[name]` (absent when the event came another way).
+   * `write` gets it as `Positioned.prepared[name]` (absent when the event came another way). Bytes
+   * it encodes go into `out` as pieces (during a rebuild, on a parsing thread that hands `out`'s
+   * buffers over with the events); what it returns must survive a structured clone.
    */
-  readonly prepare?: (e: SweepEvent, seq: number) => unknown
+  readonly prepare?: (e: SweepEvent, seq: number, out: Bytes) => unknown
   readonly load: (run: readonly Positioned[]) => Statement[]
   readonly write: (run: readonly Positioned[], loaded: ReadonlyArray<readonly JsonRow[]>) => Statement[]
 }
