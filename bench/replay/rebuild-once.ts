@@ -1,13 +1,14 @@
 // One full rebuild of a namespace's read models in a process of its own — as `zixly replay rebuild`
 // runs — so its peak RSS is the rebuild's alone. Prints one JSON line. Used by run.ts.
-// Usage: node --import tsx bench/replay/rebuild-once.ts --ns <namespace>   (the schema has the same name)
+// Usage: node --import tsx bench/replay/rebuild-once.ts --ns <namespace> [--batch n] [--one-thread]   (the schema has the same name)
+// --one-thread parses on the rebuild's own thread instead of a worker (for comparison).
 import { parseArgs } from 'node:util'
 import { names } from '@zixly/contracts'
 import { connectNats, connectPg, createLogger } from '@zixly/platform'
 import { rebuild } from '@zixly/projector'
 import { ownCpuMs } from './cpu.ts'
 
-const { values } = parseArgs({ options: { ns: { type: 'string' }, batch: { type: 'string' } } })
+const { values } = parseArgs({ options: { ns: { type: 'string' }, batch: { type: 'string' }, 'one-thread': { type: 'boolean', default: false } } })
 if (!values.ns) throw new Error('--ns is required')
 const nc = await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'bench-replay-rebuild')
 const pool = await connectPg(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', values.ns, { max: 4 })
@@ -20,6 +21,7 @@ try {
     schema: values.ns,
     logger: createLogger('bench', 'silent'),
     ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+    parseInWorker: !values['one-thread'],
   })
   const out = {
     events: res.events,

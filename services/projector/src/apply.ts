@@ -1,106 +1,17 @@
-import { parseEvent, RESULT_FIELDS, SweepResultsRecorded, type LogEvent, type SweepResultRow } from '@zixly/contracts'
-import { describe, type Logger, type PoolClient } from '@zixly/platform'
+import type { Logger, PoolClient } from '@zixly/platform'
+import { parseMessage, type LogMessage, type ParsedMessage } from './parse.ts'
 import {
   isJobEvent,
   projections as allProjections,
   type BatchProjection,
   type JsonRow,
-  type LoggedEvent,
   type Positioned,
   type Projection,
   type Statement,
 } from './projections/index.ts'
 import { copyIn } from './copy.ts'
-import { Bytes } from './projections/copy-rows.ts'
 
-/** A message read from the log: its stream sequence and its JSON payload. */
-export interface LogMessage {
-  readonly seq: number
-  readonly subject: string
-  readonly data: unknown
-}
-
-/** A message with its event parsed (`null` when it is not an event this version can read). */
-export interface ParsedMessage {
-  readonly seq: number
-  readonly subject: string
-  readonly event: LoggedEvent | null
-  /** What the batch projections prepared of a job's event (`BatchProjection.prepare`), by name. */
-  readonly prepared?: Readonly<Record<string, unknown>>
-}
-
-const preparing = allProjections.filter((p): p is BatchProjection & { prepare: NonNullable<BatchProjection['prepare']> } => p.kind === 'batch' && p.prepare !== undefined)
-// Result rows are most of the log's bytes: when every batch projection has taken what it needs of
-// them (`prepare`), they are dropped, so a message waiting for its batch is small.
-const dropRows = preparing.length === allProjections.filter((p) => p.kind === 'batch').length
-
-// Where the projections' `prepare` encodes bytes when the caller does not give a place of its own.
-const pieces = new Bytes()
-
-/**
- * Parses a message's payload once (zod + upcasting). An unreadable event is logged and kept as
- * `null`: it is skipped, yet still moves the checkpoint, so one bad message cannot stall the projector.
- * What the batch projections prepare of it is encoded into `out`.
- */
-export function parseMessage(m: LogMessage, logger?: Logger, out: Bytes = pieces): ParsedMessage {
-  try {
-    let event = parseFast(m.data) ?? parseEvent(m.data)
-    if (!isJobEvent(event) || preparing.length === 0) return { seq: m.seq, subject: m.subject, event }
-    const prepared: Record<string, unknown> = {}
-    for (const p of preparing) prepared[p.name] = p.prepare(event, m.seq, out)
-    if (dropRows && event.type === 'SweepResultsRecorded') event = { ...event, data: { ...event.data, rows: [] } }
-    return { seq: m.seq, subject: m.subject, event, prepared }
-  } catch (err) {
-    logger?.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
-    return { seq: m.seq, subject: m.subject, event: null }
-  }
-}
-
-const INT_FIELDS = new Set(['fast_period', 'slow_period', 'total_trades', 'total_closed_trades'])
-const TEXT_FIELDS = new Set(['max_drawdown_duration', 'avg_trade_duration'])
-const RESULT_FIELD_CHECKS = RESULT_FIELDS.map((f) => ({
-  f,
-  int: INT_FIELDS.has(f),
-  text: TEXT_FIELDS.has(f),
-  nullable: f === 'profit_factor' || f === 'rank_for_ticker',
-}))
-
-// The current version: an older one would be upcast, rows included, so it takes the full path.
-const RESULTS_VERSION: number = SweepResultsRecorded.shape.version.value
-
-/** `SweepResultRow.parse` for rows that pass it, as plain checks; false for anything it might reject. */
-function resultRowsValid(rows: unknown): rows is SweepResultRow[] {
-  if (!Array.isArray(rows)) return false
-  for (const r of rows as unknown[]) {
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) return false
-    const row = r as Record<string, unknown>
-    for (const c of RESULT_FIELD_CHECKS) {
-      const v = row[c.f]
-      if (v === null && c.nullable) continue
-      if (c.text ? typeof v !== 'string' : typeof v !== 'number' || !Number.isFinite(v) || (c.int && !Number.isInteger(v))) return false
-    }
-    const rank = row.rank_for_ticker
-    if (typeof rank === 'number' && (!Number.isInteger(rank) || rank < 1)) return false
-  }
-  return true
-}
-
-/**
- * Result chunks are most of the log's bytes, and their rows most of zod's work. A current-version
- * SweepResultsRecorded whose rows pass the same checks as `SweepResultRow`, written out, is parsed
- * with zod without its rows, which are then put back as they are (only the result fields are ever
- * read). Anything else, or any doubt, goes through `parseEvent` in full. Same results, same errors.
- */
-function parseFast(data: unknown): LogEvent | undefined {
-  if (typeof data !== 'object' || data === null) return undefined
-  const d = data as { type?: unknown; version?: unknown; data?: unknown }
-  if (d.type !== 'SweepResultsRecorded' || d.version !== RESULTS_VERSION || typeof d.data !== 'object' || d.data === null) return undefined
-  const rows = (d.data as { rows?: unknown }).rows
-  if (!resultRowsValid(rows)) return undefined
-  const e = parseEvent({ ...d, data: { ...d.data, rows: [] } })
-  if (e.type !== 'SweepResultsRecorded' || e.version !== RESULTS_VERSION) return undefined
-  return { ...e, data: { ...e.data, rows } }
-}
+export { parseMessage, type LogMessage, type ParsedMessage } from './parse.ts'
 
 export interface Applied {
   /** Highest sequence now applied (every projection's checkpoint is at least this). */

@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { readAhead, type SourceMessage } from '../src/reader.ts'
+import { readAhead, type ReadAhead, type SourceMessage } from '../src/reader.ts'
+import { readAheadInWorker } from '../src/reader-worker.ts'
 import { lifecycle } from './fixtures.ts'
 
 const JOB = '6f1f7a3e-0000-4000-8000-000000000001'
 
 /** A source of messages like an ordered consumer's: the stream holds `total` messages. */
-function source(payloads: string[], opts: { end?: boolean } = {}): AsyncIterable<SourceMessage> {
+function source(payloads: string[], opts: { end?: boolean } = {}): AsyncIterable<SourceMessage & { data: Uint8Array }> {
   return {
     async *[Symbol.asyncIterator]() {
       for (const [i, p] of payloads.entries())
-        yield { seq: i + 1, subject: `t.evt.acme.sweep.${JOB}`, info: { pending: payloads.length - i - 1 }, json: <T>() => JSON.parse(p) as T }
+        yield {
+          seq: i + 1,
+          subject: `t.evt.acme.sweep.${JOB}`,
+          info: { pending: payloads.length - i - 1 },
+          json: <T>() => JSON.parse(p) as T,
+          data: new TextEncoder().encode(p),
+        }
       if (!opts.end) await new Promise(() => {}) // an open stream: nothing more arrives
     },
   }
@@ -17,7 +24,11 @@ function source(payloads: string[], opts: { end?: boolean } = {}): AsyncIterable
 
 const events = lifecycle(JOB, 'acme', Date.UTC(2026, 0, 1)).map((e) => JSON.stringify(e))
 
-describe('readAhead', () => {
+// The same behaviour parsing on this thread (the projector) and on a worker thread (a rebuild).
+describe.each([
+  ['readAhead', readAhead],
+  ['readAheadInWorker', readAheadInWorker],
+] as const)('%s', (_, readAhead: (s: ReturnType<typeof source>, o: { limit: number }) => ReadAhead) => {
   it('hands out parsed messages in log order, at most `max` at a time and none beyond `upTo`', async () => {
     const r = readAhead(source(events), { limit: 100 })
     while (r.size < events.length) await r.more()
@@ -41,8 +52,8 @@ describe('readAhead', () => {
 
   it('stops reading ahead at `limit` messages until some are taken', async () => {
     const r = readAhead(source(events), { limit: 2 })
-    await r.more()
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    while (r.size < 2) await r.more()
+    await new Promise((resolve) => setTimeout(resolve, 50))
     expect(r.size).toBe(2)
     r.take(2)
     while (r.size < 2) await r.more()
@@ -51,7 +62,7 @@ describe('readAhead', () => {
 
   it('rejects a wait for more once the source has ended', async () => {
     const r = readAhead(source(events.slice(0, 1), { end: true }), { limit: 10 })
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    while (r.size < 1) await r.more()
     expect(r.take(5)).toHaveLength(1)
     await expect(r.more()).rejects.toThrow('stopped')
   })

@@ -4,6 +4,7 @@ import { appendMessage, createMetrics } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { startIngest } from '../../../test/support/stack.ts'
 import { buildSchemaOf, jobDetail, readCheckpoint, rebuild, startProjector } from '../src/index.ts'
+import { canReadInWorker } from '../src/reader-worker.ts'
 import { appendAll, lifecycle } from './fixtures.ts'
 
 const JOBS = 120
@@ -48,6 +49,14 @@ describe('zixly replay rebuild', () => {
     // …and the same tables the live projector had built, row for row.
     expect(first).toEqual(projected)
     expect(first.pipeline_jobs!.split('\n')).toHaveLength(JOBS)
+  })
+
+  it('builds the same tables whether events are parsed on a worker thread (the default) or on its own thread', async () => {
+    expect(canReadInWorker()).toBe(true)
+    await rebuildOnce({ parseInWorker: true })
+    const inWorker = await dump()
+    await rebuildOnce({ parseInWorker: false })
+    expect(await dump()).toEqual(inWorker)
   })
 
   it('leaves the serving schema untouched when interrupted before the swap, and a rerun completes', async () => {

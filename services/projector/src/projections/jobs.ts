@@ -174,7 +174,7 @@ export const jobsProjection: BatchProjection = {
           const key = `${id}:${combinations[i]}`
           if (recorded.has(key)) continue
           recorded.add(key)
-          ;(again ? results : copied).pushPieces(head, prepared.metrics![i]!)
+          ;(again ? results : copied).pushPieces(head, prepared.metrics![i])
         }
       }
     }

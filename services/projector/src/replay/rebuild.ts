@@ -4,6 +4,7 @@ import { applyParsed, lockReadModels } from '../apply.ts'
 import { migrateReadModels } from '../migrate.ts'
 import { projections as all, selectProjections } from '../projections/index.ts'
 import { readAhead } from '../reader.ts'
+import { canReadInWorker, readAheadInWorker } from '../reader-worker.ts'
 import { deferIndexes, restoreIndexes } from './bulk.ts'
 import { carriedTables, copySequences, copyTable, repointFunctions, schemaExists } from './schemas.ts'
 
@@ -20,6 +21,8 @@ export interface RebuildOptions {
   /** Keep the replaced schema as `<schema>_prev` instead of dropping it. */
   keepPrevious?: boolean
   batchSize?: number
+  /** Parse on a second thread (default, when the installation has the worker module) or on this one. */
+  parseInWorker?: boolean
   logger?: Logger
   onProgress?: (p: { phase: 'replay' | 'swap'; done: number; total: number }) => void
   /** Called once the new schema has caught up, just before the swap (tests interrupt here). */
@@ -124,7 +127,8 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   // in smaller requests: messages waiting in the client keep the socket buffers they were read into
   // alive, and a large pull kept hundreds of megabytes of them while a batch was being written.
   const messages = await consumer.consume({ max_messages: Math.min(batchSize, 2000) })
-  const reader = readAhead(messages, { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) })
+  const readOpts = { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) }
+  const reader = o.parseInWorker !== false && canReadInWorker() ? readAheadInWorker(messages, readOpts) : readAhead(messages, readOpts)
   const phases = { read_wait: 0, apply: 0, indexes: 0, swap: 0 }
   const applyUpTo = async (c: PoolClient, upTo: number) => {
     while (checkpoint < upTo) {
