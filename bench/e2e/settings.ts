@@ -10,7 +10,7 @@ export function zixlyEnv(): Record<string, string> {
   const env: Record<string, string> = {}
   const concurrency = process.env.EXECUTOR_CONCURRENCY
   if (concurrency) Object.assign(env, { EXECUTOR_CONCURRENCY: concurrency, MAX_CONCURRENT_SWEEPS: concurrency })
-  for (const k of ['EXECUTOR_WORKERS', 'MAX_CONCURRENT_SWEEPS', 'MAX_CONCURRENT_SWEEPS_PER_TENANT', 'PROJECTOR_BATCH_SIZE', 'RESULTS_ARCHIVE', 'EXECUTOR_INLINE_STEPS']) {
+  for (const k of ['EXECUTOR_WORKERS', 'MAX_CONCURRENT_SWEEPS', 'MAX_CONCURRENT_SWEEPS_PER_TENANT', 'PROJECTOR_BATCH_SIZE', 'RESULTS_ARCHIVE', 'EXECUTOR_INLINE_STEPS', 'SWEEP_SLOT_PAIRS']) {
     const v = process.env[k]
     if (v !== undefined && v !== '') env[k] = v
   }

@@ -20,6 +20,9 @@ beforeAll(async () => {
     label: 'fault2',
     env: {
       MAX_CONCURRENT_SWEEPS: '4',
+      // Four whole slots (not shares of a slot by pairs), so that most jobs are still queued or running
+      // when NATS restarts.
+      SWEEP_SLOT_PAIRS: '0',
       EXECUTOR_ACK_WAIT_MS: '2000',
       EXECUTOR_CONCURRENCY: '2',
       EXECUTOR_WORKERS: '1',

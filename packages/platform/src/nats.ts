@@ -30,11 +30,23 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       timeout: 3000,
+      // Without this every request and publish-with-ack builds an Error up front (for the stack of a
+      // timeout that rarely comes): 5–8 % of each service's CPU in the end-to-end profile. Timeouts
+      // still fail with their NatsError code and message.
+      noAsyncTraces: true,
     })
   } catch (err) {
     throw new DependencyUnavailable('NATS', where(url), err)
   }
 }
+
+/**
+ * Header of a RunSweep message: the stream sequence of its job's dispatch event, which is the last
+ * event of the job when the command is sent. An executor may take it as the sequence its first
+ * guarded append expects instead of reading the job's last event; if the job moved on, that append
+ * fails and the executor reads the job as before.
+ */
+export const DISPATCH_SEQ_HEADER = 'Zixly-Dispatch-Seq'
 
 /** How long the server remembers a Nats-Msg-Id to drop a retried publish. */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000

@@ -61,6 +61,7 @@ export function withResultsArchive(
       return {
         bars: prepared.bars,
         combinations: prepared.combinations,
+        ...(prepared.quick === undefined ? {} : { quick: prepared.quick }),
         async run(opts) {
           const outcome = await prepared.run(opts)
           const o = {

@@ -4,6 +4,11 @@ import type { SweepParams, SweepResultRow } from '@zixly/contracts'
 export interface PreparedSweep {
   readonly bars: number
   readonly combinations: number
+  /**
+   * Whether `run` finishes on the executor's own thread in moments (a small sweep in-process): it
+   * takes a quarter of a concurrency slot, and no cancel is watched for while it runs.
+   */
+  readonly quick?: boolean
   run(opts: { signal: AbortSignal; onProgress: (done: number, total: number) => void }): Promise<SweepOutcome>
 }
 

@@ -11,6 +11,7 @@ import {
   ConcurrencyError,
   annotateSpan,
   describe,
+  DISPATCH_SEQ_HEADER,
   inSpan,
   jobLogger,
   lastOnSubject,
@@ -40,7 +41,11 @@ export interface ExecutorDeps {
   logger: Logger
   runner: SweepRunner
   executorId: string
-  /** Sweeps run at once by this executor (each uses the whole worker pool in turn). */
+  /**
+   * Sweeps run at once by this executor (each uses the whole worker pool in turn). A quick sweep (one
+   * the runner finishes on this thread in moments) takes only a quarter of a slot once prepared: it
+   * is mostly message round trips, so four of them cost the machine about what one larger sweep does.
+   */
   concurrency?: number
   /** The consumer's ack wait; `working()` is sent three times per period while a sweep runs. */
   ackWaitMs?: number
@@ -50,6 +55,9 @@ export interface ExecutorDeps {
   metrics?: Metrics
   now?: () => Date
 }
+
+/** A slot in quarters: a quick sweep takes one of them, any other sweep all four. */
+const SLOT_UNITS = 4
 
 /**
  * Pulls RunSweep commands with a bounded number in flight and runs each through the runner. Every
@@ -69,14 +77,27 @@ export async function startExecutor(deps: ExecutorDeps) {
   let stopping = false
   let markStopping!: () => void
   const stopRequested = new Promise<void>((r) => (markStopping = r))
+  // Quarters of a slot in use: a sweep holds a whole slot until it is prepared and known to be quick.
+  // A command is pulled while a quarter is free, so one that turns out not to be quick can take the
+  // executor up to three quarters of a slot over its concurrency until something ends.
+  const capacity = concurrency * SLOT_UNITS
+  let used = 0
+  let onFreed: (() => void) | null = null
+  const release = (units: number) => {
+    used -= units
+    onFreed?.()
+    onFreed = null
+  }
 
   const loop = (async () => {
     while (!stopping) {
-      if (inflight.size >= concurrency) {
+      if (used >= capacity) {
         // Also wake on stop, so a stop does not wait for a running sweep before its grace period.
-        await Promise.race([...inflight.keys(), stopRequested])
+        await Promise.race([new Promise<void>((r) => (onFreed = r)), stopRequested])
         continue
       }
+      // One message per pull: a batch pull (`fetch` of every free slot) left open at a stop took the
+      // commands handed back into it again and again, each time one delivery closer to its maximum.
       let m: JsMsg | null
       try {
         m = await consumer.next({ expires: 1000 })
@@ -86,29 +107,38 @@ export async function startExecutor(deps: ExecutorDeps) {
         await new Promise((r) => setTimeout(r, 500))
         continue
       }
-      if (!m || stopping) {
-        m?.nak()
-        continue
-      }
-      const ac = new AbortController()
-      // The run continues the trace of the dispatch that sent the command (its traceparent header).
-      const meta = (safeJson(m) as { metadata?: { traceparent?: string } } | null)?.metadata
-      const p: Promise<void> = inSpan(
-        'executor RunSweep',
-        traceparentOf(m, meta?.traceparent),
-        { kind: SpanKind.CONSUMER, service: 'executor', attributes: { 'zixly.service': 'executor', 'zixly.executor_id': deps.executorId } },
-        () => handle(m, ac),
-      ).finally(() => {
-        inflight.delete(p)
-        deps.metrics?.executorBusy.set(inflight.size)
-      })
-      inflight.set(p, ac)
-      deps.metrics?.executorBusy.set(inflight.size)
+      if (!m || stopping) m?.nak()
+      else start(m)
     }
   })()
 
-  async function handle(m: JsMsg, stop: AbortController): Promise<void> {
-    const parsed = RunSweep.safeParse(safeJson(m))
+  function start(m: JsMsg): void {
+    const ac = new AbortController()
+    const body = safeJson(m)
+    used += SLOT_UNITS
+    let held = SLOT_UNITS
+    const quick = () => {
+      release(held - 1)
+      held = 1
+    }
+    // The run continues the trace of the dispatch that sent the command (its traceparent header).
+    const meta = (body as { metadata?: { traceparent?: string } } | null)?.metadata
+    const p: Promise<void> = inSpan(
+      'executor RunSweep',
+      traceparentOf(m, meta?.traceparent),
+      { kind: SpanKind.CONSUMER, service: 'executor', attributes: { 'zixly.service': 'executor', 'zixly.executor_id': deps.executorId } },
+      () => handle(m, body, ac, quick),
+    ).finally(() => {
+      inflight.delete(p)
+      release(held)
+      deps.metrics?.executorBusy.set(inflight.size)
+    })
+    inflight.set(p, ac)
+    deps.metrics?.executorBusy.set(inflight.size)
+  }
+
+  async function handle(m: JsMsg, body: unknown, stop: AbortController, isQuick: () => void): Promise<void> {
+    const parsed = RunSweep.safeParse(body)
     if (!parsed.success) {
       const reason = `invalid RunSweep: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
       logger.error({ seq: m.seq, subject: m.subject, reason }, 'terminating a command that fails validation')
@@ -138,22 +168,33 @@ export async function startExecutor(deps: ExecutorDeps) {
 
     // Run only while the job's last event is about this attempt: its dispatch, or the progress of an
     // earlier delivery of it (an executor that died or handed it back). Anything else — a cancel, a
-    // failure, a newer attempt, a retried chain — means this command is stale.
-    const last = await lastOnSubject(jsm, names.eventsStream, subject)
-    const lastEvent = last ? tryParse(last.data) : null
-    if (!last || !lastEvent) {
-      log.error('no readable history for this job; terminating the command')
-      deps.metrics?.deadLetters.inc({ reason: 'unknown_job' })
-      m.term()
-      return
+    // failure, a newer attempt, a retried chain — means this command is stale. Returns the last
+    // event's sequence, or null once the command is settled.
+    const current = async (): Promise<number | null> => {
+      const last = await lastOnSubject(jsm, names.eventsStream, subject)
+      const lastEvent = last ? tryParse(last.data) : null
+      if (!last || !lastEvent) {
+        log.error('no readable history for this job; terminating the command')
+        deps.metrics?.deadLetters.inc({ reason: 'unknown_job' })
+        m.term()
+        return null
+      }
+      if (!isAboutAttempt(lastEvent, attempt)) {
+        log.info({ last: lastEvent.type }, 'job has moved on; dropping the command')
+        m.ack()
+        return null
+      }
+      return last.seq
     }
-    if (!isAboutAttempt(lastEvent, attempt)) {
-      log.info({ last: lastEvent.type }, 'job has moved on; dropping the command')
-      m.ack()
-      return
-    }
+    // A first delivery carries its dispatch's sequence (the orchestrator's header): the first guarded
+    // append expects it, and only if the job moved on since is the job read. A redelivery reads it
+    // first, as an earlier delivery may have appended progress that this one continues.
+    const hinted = delivery === 1 ? Number(m.headers?.get(DISPATCH_SEQ_HEADER) || NaN) : NaN
+    const trusted = Number.isSafeInteger(hinted) && hinted > 0
+    const checked = trusted ? hinted : await current()
+    if (checked === null) return
 
-    let seq = last.seq
+    let seq = checked
     const meta = (): EventMetadata => ({
       tenantId,
       correlationId: cmd.metadata.correlationId,
@@ -169,14 +210,18 @@ export async function startExecutor(deps: ExecutorDeps) {
     }
     // A cancel (or the orchestrator recording this attempt's timeout, or anything else that ends it)
     // is seen here as it is appended, between progress reports too: the work stops within moments,
-    // and the next guarded append would fail anyway.
-    const watch = nc.subscribe(subject, {
-      callback: (err, msg) => {
-        if (err) return
-        const e = tryParse(safeJson(msg))
-        if (e && !own.has(e.id) && !CONTINUES_ATTEMPT.has(e.type)) stop.abort(new Superseded(e.type))
-      },
-    })
+    // and the next guarded append would fail anyway. A quick sweep is not watched: it runs to its end
+    // on this thread before any message could be read, so only its guarded appends can stop it.
+    let watch: { unsubscribe(): void } | undefined
+    const watchJob = () => {
+      watch = nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return
+          const e = tryParse(safeJson(msg))
+          if (e && !own.has(e.id) && !CONTINUES_ATTEMPT.has(e.type)) stop.abort(new Superseded(e.type))
+        },
+      })
+    }
 
     const heartbeat = setInterval(() => m.working(), Math.max(100, Math.floor(ackWaitMs / 3)))
     const deadline = cmd.data.deadline_at ? cmd.data.deadline_at - now().getTime() : null
@@ -189,7 +234,9 @@ export async function startExecutor(deps: ExecutorDeps) {
     let reports: Promise<void> = Promise.resolve()
     try {
       const prepared = await runner.prepare(params, signal, { jobId, tenantId, attempt })
-      await append({
+      if (prepared.quick === true) isQuick()
+      else watchJob()
+      const startedEvent: SweepEvent = {
         id: idOf('SweepStarted'),
         type: 'SweepStarted',
         version: 1,
@@ -201,7 +248,17 @@ export async function startExecutor(deps: ExecutorDeps) {
           bars: prepared.bars,
         },
         metadata: meta(),
-      })
+      }
+      try {
+        await append(startedEvent)
+      } catch (err) {
+        // The dispatch's sequence is no longer the job's last: read the job, as a redelivery does.
+        if (!trusted || !(err instanceof ConcurrencyError)) throw err
+        const latest = await current()
+        if (latest === null) return
+        seq = latest
+        await append(startedEvent)
+      }
       const gate = progressGate(deps.progress ?? { minIntervalMs: 250, minFraction: 0.05 })
       const outcome = await prepared.run({
         signal,
@@ -265,7 +322,7 @@ export async function startExecutor(deps: ExecutorDeps) {
       await settleFailure(err)
     } finally {
       clearInterval(heartbeat)
-      watch.unsubscribe()
+      watch?.unsubscribe()
       reports.catch(() => {})
     }
 

@@ -10,7 +10,7 @@ import {
   type SweepEvent,
 } from '@zixly/contracts'
 import { createMarketData } from '@zixly/market-data'
-import { appendMessage, readSubject } from '@zixly/platform'
+import { appendMessage, DISPATCH_SEQ_HEADER, readSubject } from '@zixly/platform'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { inProcessRunner, startExecutor, type SweepRunner } from '../src/index.ts'
 import { seedParams, testMetadata } from '../../../test/support/fixtures.ts'
@@ -65,8 +65,8 @@ async function dispatched(
   }
   return { jobId, command }
 }
-const send = (command: unknown, tenant = 'local') =>
-  appendMessage(js(), env.names.runSweepSubject(tenant), command as { id: string })
+const send = (command: unknown, tenant = 'local', headers?: Record<string, string>) =>
+  appendMessage(js(), env.names.runSweepSubject(tenant), command as { id: string }, headers ? { headers } : {})
 
 async function history(jobId: string): Promise<Array<SweepEvent & { seq: number }>> {
   const msgs = await readSubject(
@@ -230,4 +230,97 @@ describe('executor: cancel, timeout and poison commands', () => {
       await executor.stop()
     }
   })
+
+  it('drops a first delivery whose dispatch sequence is out of date once the job is read and has moved on', async () => {
+    const silent = silentRunner()
+    const executor = await executorOf(silent.runner, 'stale-hint-test')
+    try {
+      const { jobId, command } = await dispatched(params())
+      const dispatchSeq = (await history(jobId)).find((e) => e.type === 'SweepDispatched')!.seq
+      await appendMessage(js(), subject(jobId), {
+        id: `SweepAttemptFailed:${jobId}:1:x`,
+        type: 'SweepAttemptFailed',
+        version: 1,
+        data: { job_id: jobId, attempt: 1, error: { code: 'ATTEMPT_TIMEOUT', message: 'late', retryable: true } },
+        metadata: meta(jobId),
+      })
+      await send(command, 'local', { [DISPATCH_SEQ_HEADER]: String(dispatchSeq) })
+      await eventually(async () => ((await commandsLeft()) === 0 ? true : undefined))
+      expect((await history(jobId)).map((e) => e.type)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepAttemptFailed'])
+    } finally {
+      await executor.stop()
+    }
+  })
+
+  it('starts a first delivery from its dispatch sequence and completes it', async () => {
+    const executor = await startExecutor({
+      nc: env.nc,
+      names: env.names,
+      logger: env.logger,
+      runner: inProcessRunner({ marketData: createMarketData() }),
+      executorId: 'hint-test',
+    })
+    try {
+      const { jobId, command } = await dispatched(params())
+      const dispatchSeq = (await history(jobId)).find((e) => e.type === 'SweepDispatched')!.seq
+      await send(command, 'local', { [DISPATCH_SEQ_HEADER]: String(dispatchSeq) })
+      const events = await eventually(async () => {
+        const h = await history(jobId)
+        return h.some((e) => e.type === 'SweepCompleted') ? h : undefined
+      })
+      expect(events.map((e) => e.type)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepStarted', 'SweepResultsRecorded', 'SweepCompleted'])
+      expect(events[2]!.seq).toBeGreaterThan(dispatchSeq)
+    } finally {
+      await executor.stop()
+    }
+  })
+})
+
+describe('executor: slots', () => {
+  /** A runner whose sweeps run until `release()`; counts how many run at once. */
+  function gatedRunner(quick: boolean) {
+    let running = 0
+    let open!: () => void
+    const gate = new Promise<void>((r) => (open = r))
+    const runner: SweepRunner = {
+      name: 'gated',
+      async prepare() {
+        return {
+          bars: 100,
+          combinations: 4,
+          quick,
+          async run() {
+            running++
+            await gate
+            running--
+            return { rows: [], bnhReturnPct: 0 }
+          },
+        }
+      },
+      close: async () => {},
+    }
+    return { runner, running: () => running, release: () => open() }
+  }
+
+  for (const [quick, most] of [
+    [true, 4],
+    [false, 1],
+  ] as const) {
+    it(`runs ${most} ${quick ? 'quick sweeps' : 'sweep that is not quick'} at once in one slot, and the rest after`, async () => {
+      const gated = gatedRunner(quick)
+      const executor = await startExecutor({ nc: env.nc, names: env.names, logger: env.logger, runner: gated.runner, executorId: `slots-${quick}`, concurrency: 1 })
+      try {
+        const jobs = await Promise.all([1, 2, 3, 4, 5, 6].map(() => dispatched(params())))
+        for (const j of jobs) await send(j.command)
+        await eventually(async () => (gated.running() === most ? true : undefined))
+        await new Promise((r) => setTimeout(r, 300))
+        expect(gated.running()).toBe(most)
+        gated.release()
+        for (const j of jobs)
+          await eventually(async () => ((await history(j.jobId)).some((e) => e.type === 'SweepCompleted') ? true : undefined))
+      } finally {
+        await executor.stop()
+      }
+    })
+  }
 })

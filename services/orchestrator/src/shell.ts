@@ -3,6 +3,7 @@ import {
   appendMessage,
   ConcurrencyError,
   describe,
+  DISPATCH_SEQ_HEADER,
   inSpan,
   traceparentOf,
   type Logger,
@@ -65,7 +66,7 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
   let savedCheckpoint = resumeAfter
   let caughtUp = lastAtStart === 0
   let stopping = false
-  const world = new World()
+  const world = new World(config.limits.slotPairs)
   /** Jobs whose last guarded append found newer events: left alone until those are folded in. */
   const stale = new Set<string>()
 
@@ -180,7 +181,10 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
       // before a restart (which re-decides events after the checkpoint; the id makes a repeat a no-op).
       for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
         try {
-          await appendMessage(js, names.runSweepSubject(out.command.metadata.tenantId), out.command)
+          // The executor's first append can expect the dispatch's sequence without reading the job.
+          await appendMessage(js, names.runSweepSubject(out.command.metadata.tenantId), out.command, {
+            headers: { [DISPATCH_SEQ_HEADER]: String(out.dispatchSeq) },
+          })
           logger.debug({ job_id: out.command.data.job_id, tenant_id: out.command.metadata.tenantId, command: out.command.id }, 'command sent')
           return
         } catch (err) {

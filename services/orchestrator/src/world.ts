@@ -1,6 +1,7 @@
 import { isSweepEvent, type LogEvent } from '@zixly/contracts'
 import { evolveControl, initialControl, mayDispatch, type DispatchControl } from './admission/control.ts'
 import { Heap } from './admission/heap.ts'
+import { SLOT_UNITS, slotUnits } from './admission/weight.ts'
 import { dispatch, reconcile, type DecideContext, type Output } from './sweep/decide.ts'
 import { evolve, holdsSlot, initialState, isTerminal, type Job } from './sweep/state.ts'
 
@@ -58,7 +59,9 @@ export class World {
   control: DispatchControl = initialControl()
   lastTenant: string | null = null
 
-  /** Attempts holding a slot, in total and per tenant. */
+  /** Quarters of a slot each open job takes (`slotUnits`: it depends only on the job's params). */
+  private readonly units = new Map<string, number>()
+  /** What attempts holding a slot take, in quarters of a slot: in total and per tenant. */
   private running = 0
   private readonly runningByTenant = new Map<string, number>()
   /** Dispatchable jobs: priority → tenant → FIFO heap. */
@@ -71,6 +74,15 @@ export class World {
   /** When each open job was opened: `reconcile`'s decisions come in that order (as the log had them). */
   private readonly opened = new Map<string, number>()
   private nextOpened = 0
+
+  /** `slotPairs`: see `SagaConfig.limits` (the same value); without it every job takes a whole slot. */
+  constructor(private readonly slotPairs?: number) {}
+
+  private unitsOf(id: string, job: Job): number {
+    let u = this.units.get(id)
+    if (u === undefined) this.units.set(id, (u = slotUnits(job.params, this.slotPairs)))
+    return u
+  }
 
   /** Folds an event at `seq` in; returns the job's state after it (null for a control event). */
   apply(event: LogEvent, seq: number): Job | null {
@@ -105,14 +117,17 @@ export class World {
     const held = before !== undefined && holdsSlot(before)
     const holds = holdsSlot(after)
     if (held !== holds) {
-      this.running += holds ? 1 : -1
-      const n = (this.runningByTenant.get(after.tenantId) ?? 0) + (holds ? 1 : -1)
+      const units = this.unitsOf(id, after)
+      this.running += holds ? units : -units
+      const n = (this.runningByTenant.get(after.tenantId) ?? 0) + (holds ? units : -units)
       if (n > 0) this.runningByTenant.set(after.tenantId, n)
       else this.runningByTenant.delete(after.tenantId)
     }
     // Entries and timers of the previous state are stale now (dropped when met).
     this.inReady.delete(id)
     this.check.delete(id)
+    // A finished job holds no slot: its weight is not needed again.
+    if (isTerminal(after)) this.units.delete(id)
     if (after.status === 'queued') this.enqueue(id, after)
     else if (after.status === 'failing') this.check.add(id)
     // Without the grace here (no config): a timer that fires early is re-armed by `plan`.
@@ -185,10 +200,12 @@ export class World {
   /**
    * Which ready jobs get the free slots, in order: the same rule as `selectForDispatch` (highest
    * priority first; among equal priority the next tenant after the last one served, round-robin in
-   * tenant-id order; FIFO within a tenant; paused tenants and full ones skipped), read off the queues.
+   * tenant-id order; FIFO within a tenant; paused tenants and those whose next job does not fit skipped;
+   * the round ends at a job that does not fit the global limit), read off the queues.
    */
   private select(ctx: DecideContext, skip: ReadonlySet<string>, due: ReadonlySet<string>): Job[] {
-    const { global, perTenant } = ctx.config.limits
+    const global = ctx.config.limits.global * SLOT_UNITS
+    const perTenant = ctx.config.limits.perTenant * SLOT_UNITS
     if (this.running >= global || this.control.global || this.inReady.size === 0) return []
     const picked: Job[] = []
     let total = this.running
@@ -203,8 +220,10 @@ export class World {
         const level = this.ready.get(p)!
         const open: string[] = []
         for (const [tenant, queue] of level) {
-          if (!mayDispatch(this.control, tenant) || (byTenant.get(tenant) ?? 0) >= perTenant) continue
-          if (this.head(queue, skip, due, aside) !== undefined) open.push(tenant)
+          if (!mayDispatch(this.control, tenant)) continue
+          const head = this.head(queue, skip, due, aside)
+          if (head !== undefined && (byTenant.get(tenant) ?? 0) + this.unitsOf(head.jobId, this.jobs.get(head.jobId)!) <= perTenant)
+            open.push(tenant)
         }
         if (open.length === 0) continue
         open.sort()
@@ -216,9 +235,11 @@ export class World {
         break
       }
       if (next === undefined) break
+      const units = this.unitsOf(next.jobId, next)
+      if (total + units > global) break
       picked.push(next)
-      total++
-      byTenant.set(next.tenantId, (byTenant.get(next.tenantId) ?? 0) + 1)
+      total += units
+      byTenant.set(next.tenantId, (byTenant.get(next.tenantId) ?? 0) + units)
       last = next.tenantId
     }
     // A picked job leaves its queue once its dispatch is folded in (its entry is then stale).

@@ -45,6 +45,31 @@ describe('admission', () => {
     expect(picked.sort()).toEqual([jobId(1), jobId(2), jobId(9)].sort())
   })
 
+  it('counts slots by pairs: four 3-pair sweeps share one slot; a whole-slot sweep waits for a whole free slot', () => {
+    // step 10 over the seed's ranges: 3 pairs, a quarter of a 12-pair slot; step 5: 8 pairs, two thirds → 3 quarters.
+    const saga = new Saga({ ...config, limits: { global: 2, perTenant: 2, slotPairs: 12 } })
+    for (let n = 1; n <= 6; n++) saga.given(requested(jobId(n), { at: T0 + n, step: 10 }))
+    expect(dispatchedJobs(saga.at(T0 + 10))).toEqual([1, 2, 3, 4, 5, 6].map(jobId))
+    saga.record(saga.at(T0 + 10))
+    // 6 quarters of 8 in use: a 3-quarter sweep does not fit, and the small one behind it does not pass it.
+    saga.given(requested(jobId(7), { at: T0 + 11, step: 5 }), requested(jobId(8), { at: T0 + 12, step: 10 }))
+    expect(saga.at(T0 + 20)).toEqual([])
+    expect(dispatchedJobs(saga.when(completed(1, jobId(1)), T0 + 30))).toEqual([jobId(7)])
+  })
+
+  it('without slotPairs every sweep takes a whole slot, whatever its size', () => {
+    const saga = new Saga({ ...config, limits: { global: 2, perTenant: 2 } })
+    for (let n = 1; n <= 4; n++) saga.given(requested(jobId(n), { at: T0 + n, step: 10 }))
+    expect(dispatchedJobs(saga.at(T0 + 10))).toEqual([jobId(1), jobId(2)])
+  })
+
+  it('counts a tenant’s limit in shares of a slot too, and fills the rest with other tenants', () => {
+    const saga = new Saga({ ...config, limits: { global: 2, perTenant: 1, slotPairs: 12 } })
+    for (let n = 1; n <= 6; n++) saga.given(requested(jobId(n), { tenant: 'a', at: T0 + n, step: 10 }))
+    saga.given(requested(jobId(9), { tenant: 'b', at: T0 + 9, step: 10 }))
+    expect(dispatchedJobs(saga.at(T0 + 10)).sort()).toEqual([1, 2, 3, 4, 9].map(jobId).sort())
+  })
+
   it('frees the slot when the attempt completes, and dispatches the next queued job', () => {
     const saga = busy([{ n: 1, tenant: 'a' }])
     expect(saga.at(T0 + 5)).toEqual([])

@@ -140,9 +140,11 @@ export const dispatchedJobs = (outputs: Output[]) =>
 
 /** A world and its log: what the orchestrator knows after the given events. */
 export class Saga {
-  readonly world = new World()
+  readonly world: World
   private seq = 0
-  constructor(readonly cfg: SagaConfig = config) {}
+  constructor(readonly cfg: SagaConfig = config) {
+    this.world = new World(cfg.limits.slotPairs)
+  }
 
   given(...events: LogEvent[]): this {
     for (const e of events) this.world.apply(e, ++this.seq)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { selectForDispatch, type Candidate } from '../src/admission/select.ts'
+import { slotUnits } from '../src/admission/weight.ts'
 import { dispatch, reconcile, type Output } from '../src/sweep/decide.ts'
 import { holdsSlot, isTerminal } from '../src/sweep/state.ts'
 import type { World } from '../src/world.ts'
@@ -17,9 +18,10 @@ function scanPlan(world: World, now: number, cfg: typeof config): Output[] {
   const candidates: Candidate[] = []
   for (const [id, job] of world.jobs) {
     if (isTerminal(job)) continue
+    const units = slotUnits(job.params, cfg.limits.slotPairs)
     if (holdsSlot(job)) {
-      total++
-      byTenant.set(job.tenantId, (byTenant.get(job.tenantId) ?? 0) + 1)
+      total += units
+      byTenant.set(job.tenantId, (byTenant.get(job.tenantId) ?? 0) + units)
     }
     const due = reconcile(job, { now, config: cfg })
     if (due.length > 0) {
@@ -27,7 +29,7 @@ function scanPlan(world: World, now: number, cfg: typeof config): Output[] {
       continue
     }
     if (job.status === 'queued' || (job.status === 'waiting' && job.readyAt <= now))
-      candidates.push({ jobId: id, tenantId: job.tenantId, priority: job.params.priority, readyAt: job.readyAt, queuedSeq: job.queuedSeq })
+      candidates.push({ jobId: id, tenantId: job.tenantId, priority: job.params.priority, readyAt: job.readyAt, queuedSeq: job.queuedSeq, units })
   }
   const picked = selectForDispatch({ candidates, running: { total, byTenant }, control: world.control, limits: cfg.limits, lastTenant: world.lastTenant })
   for (const c of picked) outputs.push(dispatch(world.jobs.get(c.jobId)!, { now, config: cfg }))
@@ -49,7 +51,10 @@ describe('World.plan with its indexes', () => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`decides what a scan of every open job decides (random history, seed ${seed})`, () => {
       const rnd = prng(seed)
-      const cfg = { ...config, attemptTimeoutMs: 20_000, limits: { global: 1 + Math.floor(rnd() * 5), perTenant: 1 + Math.floor(rnd() * 3) } }
+      // Odd seeds weigh jobs by their pairs (3 or 8 here), so some take a share of a slot.
+      const slotPairs = seed % 2 === 1 ? [8, 16, 32][seed % 3]! : undefined
+      const limits = { global: 1 + Math.floor(rnd() * 5), perTenant: 1 + Math.floor(rnd() * 3) }
+      const cfg = { ...config, attemptTimeoutMs: 20_000, limits: slotPairs === undefined ? limits : { ...limits, slotPairs } }
       const saga = new Saga(cfg)
       const tenants = ['a', 'b', 'c']
       let now = T0
@@ -58,7 +63,8 @@ describe('World.plan with its indexes', () => {
         const r = rnd()
         if (r < 0.4) {
           const tenant = tenants[Math.floor(rnd() * tenants.length)]!
-          saga.given(requested(jobId(++n), { tenant, priority: [1, 5, 9][Math.floor(rnd() * 3)]!, at: now }))
+          const step = rnd() < 0.5 ? 5 : 10
+          saga.given(requested(jobId(++n), { tenant, priority: [1, 5, 9][Math.floor(rnd() * 3)]!, at: now, step }))
         } else if (r < 0.75) {
           const running = [...saga.world.jobs.values()].filter((j) => j.status === 'dispatched' || j.status === 'running')
           const job = running[Math.floor(rnd() * running.length)]

@@ -33,15 +33,18 @@ export function inProcessRunner(deps: { marketData: MarketData; workers?: number
         signalPeriod: params.signal_period,
         barUnit: params.interval === '1d' ? ('days' as const) : ('bars' as const),
       }
+      const combinations = countPairs(params.fast_range, params.slow_range, params.step)
+      const inline = combinations * closes.length <= inlineSteps
       return {
         bars: closes.length,
-        combinations: countPairs(params.fast_range, params.slow_range, params.step),
+        combinations,
+        quick: inline,
         async run({ signal, onProgress }) {
           const pairs = gridPairs(params.fast_range, params.slow_range, params.step)
           const spec = { ...options, strategy: params.strategy_type, pairs, minTrades: params.min_trades }
           // Same rows either way (the pool returns what runSweep does, whatever its size).
           const rows =
-            pairs.length * closes.length <= inlineSteps
+            inline
               ? runSweep(closes, spec, { signal, onProgress })
               : await poolOf().run(closes, spec, { signal, onProgress })
           return { rows, bnhReturnPct: buyAndHold(closes, options).returnPct }

@@ -1,4 +1,5 @@
 import { mayDispatch, type DispatchControl } from './control.ts'
+import { SLOT_UNITS } from './weight.ts'
 
 /** A job waiting for a dispatch slot. */
 export interface Candidate {
@@ -8,18 +9,22 @@ export interface Candidate {
   /** Epoch ms since which it may run (FIFO within a tenant), then the log sequence that made it so. */
   readonly readyAt: number
   readonly queuedSeq: number
+  /** Quarters of a slot it takes (`slotUnits`); a whole slot when left out. */
+  readonly units?: number
 }
 
 export interface AdmissionInput {
   readonly candidates: readonly Candidate[]
-  /** Attempts holding a slot now: in total and per tenant. */
+  /** Attempts holding a slot now: in total and per tenant, in quarters of a slot (`SLOT_UNITS` each for whole slots). */
   readonly running: { readonly total: number; readonly byTenant: ReadonlyMap<string, number> }
   readonly control: DispatchControl
+  /** In whole slots. */
   readonly limits: { readonly global: number; readonly perTenant: number }
   /** Tenant of the last dispatch (read from the log), where the round-robin continues. */
   readonly lastTenant: string | null
 }
 
+const unitsOf = (c: Candidate) => c.units ?? SLOT_UNITS
 const fifo = (a: Candidate, b: Candidate) => a.readyAt - b.readyAt || a.queuedSeq - b.queuedSeq
 
 /**
@@ -27,9 +32,14 @@ const fifo = (a: Candidate, b: Candidate) => a.readyAt - b.readyAt || a.queuedSe
  * tenant): the highest priority first; among equal priority, the next tenant after the last one served
  * (round-robin, in tenant-id order), so a tenant with a thousand queued jobs delays another tenant's
  * job by at most one dispatch; within a tenant, first come first served. Paused tenants are skipped.
+ * Each job takes its share of a slot: a tenant whose next job does not fit its own limit is skipped;
+ * when the job chosen does not fit the global limit the round ends there (a large job is not passed
+ * by smaller ones behind it, so it cannot starve).
  */
 export function selectForDispatch(input: AdmissionInput): Candidate[] {
-  if (input.running.total >= input.limits.global || input.candidates.length === 0 || input.control.global)
+  const global = input.limits.global * SLOT_UNITS
+  const perTenant = input.limits.perTenant * SLOT_UNITS
+  if (input.running.total >= global || input.candidates.length === 0 || input.control.global)
     return []
   const byTenant = new Map(input.running.byTenant)
   let total = input.running.total
@@ -48,22 +58,25 @@ export function selectForDispatch(input: AdmissionInput): Candidate[] {
   const priorities = [...queues.keys()].sort((a, b) => b - a)
 
   const picked: Candidate[] = []
-  while (total < input.limits.global) {
+  while (total < global) {
     let next: Candidate | undefined
     for (const p of priorities) {
       const level = queues.get(p)!
       const open = [...level.keys()]
-        .filter((t) => level.get(t)!.length > 0 && (byTenant.get(t) ?? 0) < input.limits.perTenant)
+        .filter((t) => {
+          const head = level.get(t)![0]
+          return head !== undefined && (byTenant.get(t) ?? 0) + unitsOf(head) <= perTenant
+        })
         .sort()
       if (open.length === 0) continue
       const tenant = (lastTenant === null ? undefined : open.find((t) => t > lastTenant!)) ?? open[0]!
       next = level.get(tenant)!.shift()
       break
     }
-    if (next === undefined) break
+    if (next === undefined || total + unitsOf(next) > global) break
     picked.push(next)
-    total++
-    byTenant.set(next.tenantId, (byTenant.get(next.tenantId) ?? 0) + 1)
+    total += unitsOf(next)
+    byTenant.set(next.tenantId, (byTenant.get(next.tenantId) ?? 0) + unitsOf(next))
     lastTenant = next.tenantId
   }
   return picked

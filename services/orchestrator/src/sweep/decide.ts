@@ -13,7 +13,12 @@ export type Output =
       readonly tenantId: string
       readonly expectedLastSeq: number
     }
-  | { readonly kind: 'command'; readonly command: RunSweep }
+  | {
+      readonly kind: 'command'
+      readonly command: RunSweep
+      /** The log sequence of the dispatch it follows: the job's last event when it is sent. */
+      readonly dispatchSeq: number
+    }
 
 export interface DecideContext {
   /** Epoch ms of the decision (the shell passes its clock; tests pass a constant). */
@@ -64,6 +69,7 @@ export function decide(event: SweepEvent, state: JobState, ctx: DecideContext): 
         },
         metadata: meta(state, ctx),
       },
+      dispatchSeq: state.lastSeq,
     },
   ]
 }

@@ -14,8 +14,12 @@ export interface SagaConfig {
    * before recording it (the executor's report is more precise; both are guarded, one wins).
    */
   readonly timeoutGraceMs: number
-  /** Attempts running at once across all executors, and per tenant. */
-  readonly limits: { readonly global: number; readonly perTenant: number }
+  /**
+   * Attempts running at once across all executors, and per tenant, in slots. With `slotPairs`, a sweep
+   * of fewer pairs takes only its share of a slot (down to a quarter, `admission/weight.ts`);
+   * without it every sweep takes a whole slot.
+   */
+  readonly limits: { readonly global: number; readonly perTenant: number; readonly slotPairs?: number }
 }
 
 export const DEFAULT_SAGA_CONFIG: SagaConfig = {
