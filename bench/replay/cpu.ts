@@ -28,3 +28,10 @@ export const ownCpuMs = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1000
 }
+
+/** CPU time (ms) of one thread of this process (`tid`; the main thread's is the process id), from /proc. */
+export function threadCpuMs(tid: number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10 // utime + stime, USER_HZ = 100
+}

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { names } from '@zixly/contracts'
 import { connectNats, connectPg, createLogger } from '@zixly/platform'
 import { rebuild } from '@zixly/projector'
-import { ownCpuMs } from './cpu.ts'
+import { ownCpuMs, threadCpuMs } from './cpu.ts'
 
 const { values } = parseArgs({ options: { ns: { type: 'string' }, batch: { type: 'string' }, 'one-thread': { type: 'boolean', default: false } } })
 if (!values.ns) throw new Error('--ns is required')
@@ -14,6 +14,7 @@ const nc = await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'b
 const pool = await connectPg(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', values.ns, { max: 4 })
 try {
   const cpu0 = ownCpuMs()
+  const main0 = threadCpuMs(process.pid)
   const res = await rebuild({
     pool,
     nc,
@@ -29,6 +30,8 @@ try {
     events_per_s: Math.round((res.events / res.ms) * 1000),
     phases_ms: res.phases,
     node_cpu_ms: Math.round(ownCpuMs() - cpu0),
+    // The main thread alone (the rest is the parsing thread and V8's helper threads).
+    main_thread_cpu_ms: Math.round(threadCpuMs(process.pid) - main0),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   }
   process.stdout.write(`${JSON.stringify(out)}\n`)
