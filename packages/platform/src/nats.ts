@@ -21,10 +21,57 @@ import { currentTraceparent, TRACEPARENT_HEADER } from './tracing.ts'
 
 export type { JetStreamClient, JetStreamManager, NatsConnection }
 
+/** The part of nats.js's protocol handler (2.29) that `writeOncePerTurn` replaces. */
+interface ProtocolInternals {
+  outbound: { length(): number; size(): number; fill(buf: Uint8Array, ...payloads: Uint8Array[]): void }
+  pendingLimit: number
+  flushPending(): void
+  sendCommand(cmd: string | Uint8Array, ...payloads: Uint8Array[]): void
+}
+
+const textEncoder = new TextEncoder()
+
+/**
+ * Makes the connection write what it has to send once per turn of the event loop (`setImmediate`)
+ * instead of once per microtask checkpoint, which nats.js does: every await in a chain of publishes,
+ * acks and requests ended in its own socket write. A write to the loopback is one of the dearest calls
+ * here (20–30 % of every service's CPU in the end-to-end profile, one syscall each); this sends
+ * what a whole turn produced in one. A batch past the client's limit still goes at once. Only applied
+ * when the client's internals are the ones this was written against; otherwise nothing changes.
+ */
+export function writeOncePerTurn(nc: NatsConnection): boolean {
+  const proto = (nc as unknown as { protocol?: Partial<ProtocolInternals> }).protocol
+  if (
+    !proto ||
+    typeof proto.sendCommand !== 'function' ||
+    typeof proto.flushPending !== 'function' ||
+    typeof proto.pendingLimit !== 'number' ||
+    typeof proto.outbound?.fill !== 'function' ||
+    typeof proto.outbound.length !== 'function' ||
+    typeof proto.outbound.size !== 'function'
+  )
+    return false
+  const p = proto as ProtocolInternals
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    p.flushPending()
+  }
+  p.sendCommand = (cmd, ...payloads) => {
+    p.outbound.fill(typeof cmd === 'string' ? textEncoder.encode(cmd) : cmd, ...payloads)
+    if (p.outbound.size() >= p.pendingLimit) p.flushPending()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+  return true
+}
+
 /** Connects to NATS, or fails with one line saying where it looked. */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
-    return await connect({
+    const nc = await connect({
       servers: url.split(','),
       name,
       maxReconnectAttempts: -1,
@@ -35,6 +82,8 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
       // still fail with their NatsError code and message.
       noAsyncTraces: true,
     })
+    writeOncePerTurn(nc)
+    return nc
   } catch (err) {
     throw new DependencyUnavailable('NATS', where(url), err)
   }

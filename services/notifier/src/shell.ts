@@ -39,6 +39,9 @@ export interface NotifierDeps {
 }
 
 type AnyEvent = ReturnType<typeof parseEvent>
+/** How long acks of passed-over events wait to go out together, and how many go at most in one batch. */
+const ACK_BATCH_MS = 20
+const ACK_BATCH_MAX = 256
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_EVENT_TYPES)
 const isTerminal = (e: AnyEvent): e is TerminalEvent =>
   (TERMINAL_EVENT_TYPES as readonly string[]).includes(e.type)
@@ -100,16 +103,21 @@ export async function startNotifier(deps: NotifierDeps) {
     }
   }
 
-  // Acks of the events passed over go out together, once per turn of the event loop: one socket write
-  // for a whole batch of deliveries instead of one each. (One lost in a crash is only redelivered.)
+  // Acks of the events passed over go out together, every ACK_BATCH_MS (or at ACK_BATCH_MAX): one
+  // socket write for a whole batch of deliveries instead of one each. The ack wait is 30 s, so the
+  // delay costs nothing; one lost in a crash is only redelivered, and passed over again.
   let toAck: JsMsg[] = []
+  let ackTimer: NodeJS.Timeout | undefined
+  const flushAcks = () => {
+    clearTimeout(ackTimer)
+    ackTimer = undefined
+    const batch = toAck
+    toAck = []
+    for (const x of batch) x.ack()
+  }
   const ackSoon = (m: JsMsg) => {
-    if (toAck.push(m) > 1) return
-    setImmediate(() => {
-      const batch = toAck
-      toAck = []
-      for (const x of batch) x.ack()
-    })
+    if (toAck.push(m) >= ACK_BATCH_MAX) flushAcks()
+    else ackTimer ??= setTimeout(flushAcks, ACK_BATCH_MS)
   }
 
   const loop = (async () => {
@@ -153,6 +161,7 @@ export async function startNotifier(deps: NotifierDeps) {
     async stop() {
       await messages.close()
       await loop
+      flushAcks()
       await Promise.all(inflight)
     },
   }
