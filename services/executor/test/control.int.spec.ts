@@ -237,13 +237,14 @@ describe('executor: cancel, timeout and poison commands', () => {
     try {
       const { jobId, command } = await dispatched(params())
       const dispatchSeq = (await history(jobId)).find((e) => e.type === 'SweepDispatched')!.seq
-      await appendMessage(js(), subject(jobId), {
+      const failed: SweepEvent = {
         id: `SweepAttemptFailed:${jobId}:1:x`,
         type: 'SweepAttemptFailed',
         version: 1,
         data: { job_id: jobId, attempt: 1, error: { code: 'ATTEMPT_TIMEOUT', message: 'late', retryable: true } },
         metadata: meta(jobId),
-      })
+      }
+      await appendMessage(js(), subject(jobId), failed)
       await send(command, 'local', { [DISPATCH_SEQ_HEADER]: String(dispatchSeq) })
       await eventually(async () => ((await commandsLeft()) === 0 ? true : undefined))
       expect((await history(jobId)).map((e) => e.type)).toEqual(['SweepRequested', 'SweepDispatched', 'SweepAttemptFailed'])
