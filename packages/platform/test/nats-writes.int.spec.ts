@@ -61,3 +61,18 @@ describe('connectNats writes', () => {
     expect(replies.map((r) => r.string())).toEqual(['re:1', 're:2', 're:3'])
   })
 })
+
+describe('connectNats close', () => {
+  it('sends what was published in the same turn before closing', async () => {
+    const subject = `writes.close.${process.pid}.${Date.now()}`
+    const got: string[] = []
+    const sub = plain.subscribe(subject, { callback: (_e, m) => got.push(m.string()) })
+    await plain.flush()
+    const nc = await connectNats(infraUrls().NATS_URL, 'writes-close-test')
+    nc.publish(subject, 'last words')
+    await nc.close()
+    await new Promise((r) => setTimeout(r, 100))
+    sub.unsubscribe()
+    expect(got).toEqual(['last words'])
+  })
+})
