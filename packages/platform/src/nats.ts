@@ -321,46 +321,78 @@ export async function readSubject(
   return out
 }
 
-/** What `pacedMessages` needs of a consumer: sequential fetches (an ordered consumer has them). */
-export interface FetchingConsumer {
-  fetch(opts: { max_messages: number; expires: number }): Promise<AsyncIterable<JsMsg> & { close(): Promise<void | Error> }>
-}
-
-/** The messages of `pacedMessages`, and how to stop them. */
+/** The messages of `orderedMessages`, and how to stop them (the iteration ends at the next message the reader asks for). */
 export interface PacedMessages extends AsyncIterable<JsMsg> {
   close(): Promise<void>
 }
 
+/** Messages of one consumer skipped a delivery (one was lost on the way): read again from the last one seen. */
+export class DeliveryGapError extends Error {
+  readonly code = 'DELIVERY_GAP'
+  constructor(after: number, got: number) {
+    super(`delivery ${got} arrived after ${after}: a message was lost on the way; reading again from the last one seen`)
+    this.name = 'DeliveryGapError'
+  }
+}
+
 /**
- * A consumer's messages, fetched `batch` at a time: the next pull request goes out only once the
- * reader has taken every message of the previous one, so at most `batch` messages wait in the client.
+ * A stream's messages in order from `startSeq`, as an ordered consumer reads them, fetched `batch` at
+ * a time: the next pull request goes out only once the reader has taken every message of the
+ * previous one, so at most `batch` messages wait in the client.
  *
- * An ordered consumer's `consume()` has no such limit: it refills its pull requests as messages
- * arrive, not as they are read, so a reader slower than the server (a rebuild, or a projector
- * catching up on a long log) had the whole backlog delivered into memory — a rebuild of 1,000,000
- * events held ~300,000 messages and ~1.5 GB of socket buffers. A fetch that is not full stays open
- * until `expires`, so messages appended meanwhile are delivered at once, as with `consume()`.
- * A fetch that fails (heartbeats missed, the server restarting) is retried after `retryMs`, growing
- * to 5 s, reported through `onError`; `close()` ends the iteration.
+ * nats.js's ordered consumer does neither well for a slow reader: its `consume()` refills its pull
+ * requests as messages arrive, not as they are read, so a reader slower than the server (a rebuild,
+ * a projector catching up on a long log) had the whole backlog delivered into memory — a rebuild of
+ * 1,000,000 events held ~300,000 messages and ~1.5 GB of socket buffers; and its `fetch()` can drop
+ * the last messages of a batch when the reader is behind (they arrive after the batch's end is
+ * signalled). So this reads through an ephemeral pull consumer of its own (no acks, in memory,
+ * removed when closed or after a minute unused) whose `fetch()` ends only after its last message. A
+ * delivery-sequence gap, a failed fetch or a lost consumer starts a new consumer right after the last
+ * message read, as an ordered consumer resets; `onError` hears why. A fetch that is not full stays
+ * open until `expires`, so messages appended meanwhile arrive at once.
  */
-export function pacedMessages(
-  consumer: FetchingConsumer,
-  opts: { batch: number; expires?: number; retryMs?: number; onError?: (err: unknown) => void },
+export function orderedMessages(
+  nc: NatsConnection,
+  o: { stream: string; filterSubject: string; startSeq: number; batch: number; expires?: number; onError?: (err: unknown) => void },
 ): PacedMessages {
   let closed = false
   let current: { close(): Promise<void | Error> } | undefined
   let wakeUp: (() => void) | undefined
+  let next = Math.max(1, o.startSeq)
   async function* messages(): AsyncGenerator<JsMsg> {
-    for (let delay = opts.retryMs ?? 250; !closed; ) {
+    const jsm = await nc.jetstreamManager()
+    const js = nc.jetstream()
+    for (let delay = 250; !closed; ) {
+      let name: string | undefined
       try {
-        const batch = await consumer.fetch({ max_messages: opts.batch, expires: opts.expires ?? 5000 })
-        current = batch
-        if (closed) await batch.close()
-        for await (const m of batch) yield m
-        delay = opts.retryMs ?? 250
+        const info = await jsm.consumers.add(o.stream, {
+          ack_policy: AckPolicy.None,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: next,
+          inactive_threshold: nanos(60_000),
+          mem_storage: true,
+          num_replicas: 1,
+          filter_subject: o.filterSubject,
+        })
+        name = info.name
+        const consumer = await js.consumers.get(o.stream, name)
+        let delivered = 0
+        while (!closed) {
+          const batch = await consumer.fetch({ max_messages: o.batch, expires: o.expires ?? 5000 })
+          current = batch
+          if (closed) await batch.close()
+          for await (const m of batch) {
+            const d = m.info.deliverySequence
+            if (d !== delivered + 1) throw new DeliveryGapError(delivered, d)
+            delivered = d
+            next = m.seq + 1
+            yield m
+          }
+          delay = 250
+        }
       } catch (err) {
         if (closed) break
-        opts.onError?.(err)
+        o.onError?.(err)
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay)
           wakeUp = () => {
@@ -369,16 +401,21 @@ export function pacedMessages(
           }
         })
         delay = Math.min(delay * 2, 5000)
+      } finally {
+        if (name) await jsm.consumers.delete(o.stream, name).catch(() => {})
       }
     }
   }
   const iterable = messages()
   return {
     [Symbol.asyncIterator]: () => iterable,
+    // Does not wait for the open fetch to end: it ends only once its reader has taken the message it
+    // is holding, and a reader that stops on close would wait for it forever.
     async close() {
       closed = true
       wakeUp?.()
-      await current?.close()
+      void current?.close().catch(() => {})
+      await Promise.resolve()
     },
   }
 }

@@ -118,7 +118,7 @@ export const canReadInWorker = (): boolean => workerCode() !== undefined
 export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readonly data: Uint8Array }>, opts: { limit: number; logger?: Logger }): ReadAhead {
   const code = workerCode()
   if (!code) throw new Error('the parsing thread cannot be built in this installation')
-  const worker = new Worker(code, { eval: true, execArgv: [] })
+  const worker = new Worker(code, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: Number(process.env.ZX_WORKER_OLD ?? 4096) } })
   const buf: ReadMessage[] = []
   let head = 0
   let ended: Error | undefined
@@ -197,8 +197,9 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
         ends.push(size)
         const pending = m.info.pending
         pendings.push(pending)
-        // Post a full batch, or whatever is read once the stream has nothing more for now.
-        if (seqs.length >= BATCH || pending === 0) post()
+        // Post a full batch; or what is read when the stream has nothing more for now, or when the
+        // writer is waiting for it.
+        if (seqs.length >= BATCH || pending === 0 || wake !== undefined) post()
         // Let the writer's replies in now and then (see readAhead).
         if (++received % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r))
         if (waiting() >= opts.limit) post() // what is read must reach the parser before the pump waits for room

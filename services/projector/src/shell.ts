@@ -1,5 +1,5 @@
 import type { Names } from '@zixly/contracts'
-import { describe, inTransaction, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
+import { describe, inTransaction, orderedMessages, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
 import { applyParsed, lockReadModels } from './apply.ts'
 import { projections } from './projections/index.ts'
 import { readAhead, type ReadMessage } from './reader.ts'
@@ -42,23 +42,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  */
 export async function startProjector(deps: ProjectorDeps) {
   const { nc, pool, names, logger } = deps
-  const js = nc.jetstream()
   const jsm = await nc.jetstreamManager()
   let stopping = false
   let checkpoint = await readCheckpoint(
     pool,
     projections.map((p) => p.name),
   )
-  const consumer = await js.consumers.get(names.eventsStream, {
-    filterSubjects: names.eventSubjects,
-    opt_start_seq: checkpoint + 1,
-  })
-
   // A batch is applied when it is full or when the stream has nothing more for us right now, so a
   // burst is written in large transactions and a lone event is written at once. Messages are parsed
   // as they arrive, while the previous batch is being written (readAhead).
   const maxBatch = deps.batchSize ?? 1000
-  const messages = await consumer.consume({ max_messages: Math.max(maxBatch * 2, 100) })
+  const messages = orderedMessages(nc, {
+    stream: names.eventsStream,
+    filterSubject: names.eventSubjects,
+    startSeq: checkpoint + 1,
+    batch: Math.max(maxBatch * 2, 100),
+    onError: (err) => logger.warn({ err: describe(err) }, 'reading the log failed; reading again from the last event read'),
+  })
   const reader = readAhead(messages, { limit: Math.max(maxBatch * 2, 100), logger })
   const loop = (async () => {
     try {

@@ -1,5 +1,5 @@
 import type { Names } from '@zixly/contracts'
-import { quoteIdent, type Logger, type NatsConnection, type Pool, type PoolClient } from '@zixly/platform'
+import { describe, orderedMessages, quoteIdent, type Logger, type NatsConnection, type Pool, type PoolClient } from '@zixly/platform'
 import { applyParsed, lockReadModels } from '../apply.ts'
 import { migrateReadModels } from '../migrate.ts'
 import { projections as all, selectProjections } from '../projections/index.ts'
@@ -118,15 +118,17 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
       chosen.flatMap((p) => p.tables),
     ),
   )
-  const consumer = await o.nc.jetstream().consumers.get(o.names.eventsStream, {
-    filterSubjects: o.names.eventSubjects,
-    opt_start_seq: checkpoint + 1,
-  })
   let target = await tail()
   // Up to two batches are read and parsed ahead while the current one is written. The consumer pulls
-  // in smaller requests: messages waiting in the client keep the socket buffers they were read into
-  // alive, and a large pull kept hundreds of megabytes of them while a batch was being written.
-  const messages = await consumer.consume({ max_messages: Math.min(batchSize, 2000) })
+  // in smaller requests, each only once the previous one is read (orderedMessages): messages waiting in
+  // the client keep the socket buffers they were read into alive.
+  const messages = orderedMessages(o.nc, {
+    stream: o.names.eventsStream,
+    filterSubject: o.names.eventSubjects,
+    startSeq: checkpoint + 1,
+    batch: Math.min(batchSize, 2000),
+    onError: (err) => o.logger?.warn({ err: describe(err) }, 'reading the log failed; reading again from the last event read'),
+  })
   const readOpts = { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) }
   const reader = o.parseInWorker !== false && canReadInWorker() ? readAheadInWorker(messages, readOpts) : readAhead(messages, readOpts)
   const phases = { read_wait: 0, apply: 0, indexes: 0, swap: 0 }
