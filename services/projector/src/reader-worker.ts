@@ -118,7 +118,7 @@ export const canReadInWorker = (): boolean => workerCode() !== undefined
 export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readonly data: Uint8Array }>, opts: { limit: number; logger?: Logger }): ReadAhead {
   const code = workerCode()
   if (!code) throw new Error('the parsing thread cannot be built in this installation')
-  const worker = new Worker(code, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: Number(process.env.ZX_WORKER_OLD ?? 4096) } })
+  const worker = new Worker(code, { eval: true, execArgv: [] })
   const buf: ReadMessage[] = []
   let head = 0
   let ended: Error | undefined
