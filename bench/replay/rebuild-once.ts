@@ -1,14 +1,14 @@
 // One full rebuild of a namespace's read models in a process of its own — as `zixly replay rebuild`
 // runs — so its peak RSS is the rebuild's alone. Prints one JSON line. Used by run.ts.
-// Usage: node --import tsx bench/replay/rebuild-once.ts --ns <namespace> [--batch n] [--one-thread]   (the schema has the same name)
-// --one-thread parses on the rebuild's own thread instead of a worker (for comparison).
+// Usage: node --import tsx bench/replay/rebuild-once.ts --ns <namespace> [--batch n] [--threads 1|2]   (the schema has the same name)
+// --threads 2 parses on a worker thread, 1 on the rebuild's own; default as `zixly replay rebuild` (2 from 4 cores up).
 import { parseArgs } from 'node:util'
 import { names } from '@zixly/contracts'
 import { connectNats, connectPg, createLogger } from '@zixly/platform'
 import { rebuild } from '@zixly/projector'
 import { ownCpuMs, threadCpuMs } from './cpu.ts'
 
-const { values } = parseArgs({ options: { ns: { type: 'string' }, batch: { type: 'string' }, 'one-thread': { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { ns: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' } } })
 if (!values.ns) throw new Error('--ns is required')
 const nc = await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'bench-replay-rebuild')
 const pool = await connectPg(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', values.ns, { max: 4 })
@@ -22,7 +22,7 @@ try {
     schema: values.ns,
     logger: createLogger('bench', 'silent'),
     ...(values.batch ? { batchSize: Number(values.batch) } : {}),
-    parseInWorker: !values['one-thread'],
+    ...(values.threads ? { parseInWorker: values.threads === '2' } : {}),
   })
   const out = {
     events: res.events,

@@ -51,7 +51,7 @@ describe('zixly replay rebuild', () => {
     expect(first.pipeline_jobs!.split('\n')).toHaveLength(JOBS)
   })
 
-  it('builds the same tables whether events are parsed on a worker thread (the default) or on its own thread', async () => {
+  it('builds the same tables whether events are parsed on a worker thread or on its own thread', async () => {
     expect(canReadInWorker()).toBe(true)
     await rebuildOnce({ parseInWorker: true })
     const inWorker = await dump()

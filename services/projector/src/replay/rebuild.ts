@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import type { Names } from '@zixly/contracts'
 import { describe, orderedMessages, quoteIdent, type Logger, type NatsConnection, type Pool, type PoolClient } from '@zixly/platform'
 import { applyParsed, lockReadModels } from '../apply.ts'
@@ -21,7 +22,11 @@ export interface RebuildOptions {
   /** Keep the replaced schema as `<schema>_prev` instead of dropping it. */
   keepPrevious?: boolean
   batchSize?: number
-  /** Parse on a second thread (default, when the installation has the worker module) or on this one. */
+  /**
+   * Parse on a second thread (reader-worker.ts) instead of this one. Default: only with 4 or more
+   * cores — on 2 it cost ~50 % more CPU per event (the hop, two heaps to collect) than it saved, and
+   * Postgres and NATS need the second core (BENCHMARKS.md → Replay).
+   */
   parseInWorker?: boolean
   logger?: Logger
   onProgress?: (p: { phase: 'replay' | 'swap'; done: number; total: number }) => void
@@ -130,7 +135,8 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     onError: (err) => o.logger?.warn({ err: describe(err) }, 'reading the log failed; reading again from the last event read'),
   })
   const readOpts = { limit: batchSize * 2, ...(o.logger ? { logger: o.logger } : {}) }
-  const reader = o.parseInWorker !== false && canReadInWorker() ? readAheadInWorker(messages, readOpts) : readAhead(messages, readOpts)
+  const inWorker = (o.parseInWorker ?? availableParallelism() >= 4) && canReadInWorker()
+  const reader = inWorker ? readAheadInWorker(messages, readOpts) : readAhead(messages, readOpts)
   const phases = { read_wait: 0, apply: 0, indexes: 0, swap: 0 }
   const applyUpTo = async (c: PoolClient, upTo: number) => {
     while (checkpoint < upTo) {
