@@ -13,7 +13,9 @@ let tenantB: Record<string, string>
 beforeAll(async () => {
   stack = await faultStack({
     label: 'fault56',
-    env: { MAX_CONCURRENT_SWEEPS: '1', MAX_CONCURRENT_SWEEPS_PER_TENANT: '1' },
+    // One whole slot: with slots sized by pairs (SWEEP_SLOT_PAIRS) it would hold four of these 1-pair
+    // jobs, and "within one dispatch" is about a single slot (shares of a slot: the orchestrator's unit tests).
+    env: { MAX_CONCURRENT_SWEEPS: '1', MAX_CONCURRENT_SWEEPS_PER_TENANT: '1', SWEEP_SLOT_PAIRS: '0' },
   })
   const admin = stack.ingest.security.admin
   await admin.ensureTenant('b', 'b')
