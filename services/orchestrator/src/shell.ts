@@ -5,6 +5,7 @@ import {
   describe,
   DISPATCH_SEQ_HEADER,
   inSpan,
+  orderedMessages,
   traceparentOf,
   type Logger,
   type Metrics,
@@ -89,11 +90,15 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
     wakeUpAt(clock().getTime() + 500)
   }
 
-  const consumer = await js.consumers.get(names.eventsStream, {
-    filterSubjects: names.eventSubjects,
-    opt_start_seq: 1,
+  // Read from sequence 1 at every start, paced (orderedMessages): an ordered consumer's consume() had
+  // the whole log delivered into memory while the first events were still being folded.
+  const messages = orderedMessages(nc, {
+    stream: names.eventsStream,
+    filterSubject: names.eventSubjects,
+    startSeq: 1,
+    batch: 1000,
+    onError: (err) => logger.warn({ err: describe(err) }, 'reading the log failed; reading again from the last event read'),
   })
-  const messages = await consumer.consume({ max_messages: 1000 })
   const loop = (async () => {
     for await (const m of messages) {
       for (let delay = 250; !stopping; delay = Math.min(delay * 2, 5000)) {
