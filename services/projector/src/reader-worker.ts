@@ -11,6 +11,8 @@ import type { ReadAhead, ReadMessage, SourceMessage } from './reader.ts'
 // batches; here the main thread only receives messages (copying their bytes into a batch) and
 // writes, while the worker parses — and garbage-collects what parsing leaves behind — on the other
 // core. The worker runs the same `parseMessage`, so what comes back is what `readAhead` would give.
+// `rebuild()` uses it from 4 cores up: on 2, the hop and a second heap cost more CPU than the overlap
+// saved, and Postgres and NATS need the second core (BENCHMARKS.md → Replay).
 
 /** Raw messages posted to the parsing thread: their payloads back to back, `ends[i]` the end of message i. */
 export interface RawBatch {
