@@ -88,11 +88,7 @@ export class Bytes {
   take(): Buffer[] {
     const out = [...this.done]
     if (this.pos > 0) out.push(this.buf.subarray(0, this.pos))
-    this.done.length = 0
-    this.used.length = 0
-    this.buf = EMPTY
-    this.pos = 0
-    this.start = 0
+    this.restart()
     return out
   }
 
@@ -100,12 +96,17 @@ export class Bytes {
   release(): ArrayBuffer[] {
     const out = [...this.used]
     if (this.pos > 0) out.push(this.buf.buffer as ArrayBuffer)
+    this.restart()
+    return out
+  }
+
+  /** Forgets every buffer written so far; the next byte goes into a new one. */
+  private restart(): void {
     this.done.length = 0
     this.used.length = 0
     this.buf = EMPTY
     this.pos = 0
     this.start = 0
-    return out
   }
 }
 
