@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 import { buildSync } from 'esbuild'
 import type { Logger } from '@zixly/platform'
 import type { ParsedMessage } from './parse.ts'
-import type { ReadAhead, ReadMessage, SourceMessage } from './reader.ts'
+import { WaitingMessages, type ReadAhead, type ReadMessage, type SourceMessage } from './reader.ts'
 
 // `readAhead` with the parsing on a second thread. A rebuild reads the log as fast as it can and
 // spends most of its CPU per event outside Postgres: decoding the NATS protocol, JSON, zod and
@@ -121,13 +121,10 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
   const code = workerCode()
   if (!code) throw new Error('the parsing thread cannot be built in this installation')
   const worker = new Worker(code, { eval: true, execArgv: [] })
-  const buf: ReadMessage[] = []
-  let head = 0
-  let ended: Error | undefined
+  const queue = new WaitingMessages()
   let failed: Error | undefined
   let sourceDone = false
   let stopped = false
-  let wake: (() => void) | undefined
   let room: (() => void) | undefined
   let received = 0
   let posted = 0
@@ -143,8 +140,9 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
   let pendings: number[] = []
 
   const settle = () => {
-    if (!ended && (failed || (sourceDone && parsing === 0 && seqs.length === 0))) ended = failed ?? new Error('the stream consumer stopped')
-    wake?.()
+    if (failed) queue.end(failed)
+    else if (sourceDone && parsing === 0 && seqs.length === 0) queue.end(new Error('the stream consumer stopped'))
+    else queue.wake()
   }
   const post = () => {
     if (seqs.length === 0 || failed) return
@@ -168,7 +166,7 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
       if (m.warning !== undefined) opts.logger?.warn({ seq: m.seq, subject: m.subject, reason: m.warning }, 'skipping an unreadable event')
       if (m.prepared) unpackPrepared(m.prepared, batch.buffers)
       m.pending = pending[i]!
-      buf.push(m as ReadMessage)
+      queue.push(m as ReadMessage)
     })
     parsing -= messages.length
     settle()
@@ -182,7 +180,8 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
     settle()
   })
 
-  const waiting = () => buf.length - head + parsing + seqs.length
+  /** Messages read and not yet taken: waiting, being parsed, or in the batch being filled. */
+  const inHand = () => queue.size + parsing + seqs.length
   const pump = (async () => {
     try {
       for await (const m of source) {
@@ -201,11 +200,11 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
         pendings.push(pending)
         // Post a full batch; or what is read when the stream has nothing more for now, or when the
         // writer is waiting for it.
-        if (seqs.length >= BATCH || pending === 0 || wake !== undefined) post()
+        if (seqs.length >= BATCH || pending === 0 || queue.awaited) post()
         // Let the writer's replies in now and then (see readAhead).
         if (++received % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r))
-        if (waiting() >= opts.limit) post() // what is read must reach the parser before the pump waits for room
-        while (waiting() >= opts.limit && !stopped && !failed) await new Promise<void>((r) => (room = r))
+        if (inHand() >= opts.limit) post() // what is read must reach the parser before the pump waits for room
+        while (inHand() >= opts.limit && !stopped && !failed) await new Promise<void>((r) => (room = r))
         if (stopped || failed) break
       }
     } catch (err) {
@@ -219,36 +218,22 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
 
   return {
     get size() {
-      return buf.length - head
+      return queue.size
     },
     get first() {
-      return buf[head]
+      return queue.first
     },
     get last() {
-      return buf.length > head ? buf[buf.length - 1] : undefined
+      return queue.last
     },
     more() {
-      if (ended) return Promise.reject(ended)
       // Someone waits: what is read goes to the parser now, not when the batch is full.
-      post()
-      return new Promise<void>((resolve, reject) => {
-        wake = () => {
-          wake = undefined
-          if (ended && buf.length === head) reject(ended)
-          else resolve()
-        }
-      })
+      if (!queue.ended) post()
+      return queue.more()
     },
-    take(max, upTo = Number.POSITIVE_INFINITY) {
-      let end = head
-      while (end < buf.length && end - head < max && buf[end]!.seq <= upTo) end++
-      const out = buf.slice(head, end)
-      head = end
-      if (head > 4096 && head * 2 > buf.length) {
-        buf.splice(0, head)
-        head = 0
-      }
-      if (waiting() < opts.limit) {
+    take(max, upTo) {
+      const out = queue.take(max, upTo)
+      if (inHand() < opts.limit) {
         room?.()
         room = undefined
       }

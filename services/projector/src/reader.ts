@@ -31,6 +31,70 @@ export interface ReadAhead {
 }
 
 /**
+ * Parsed messages waiting for the writer, in log order, and the writer's wait for more: what both
+ * readers (this one, and `readAheadInWorker`) keep. `end` records why no more will come; `more()`
+ * then rejects once nothing is left waiting.
+ */
+export class WaitingMessages {
+  private buf: ReadMessage[] = []
+  private head = 0
+  private wakeUp: (() => void) | undefined
+  ended: Error | undefined
+
+  get size(): number {
+    return this.buf.length - this.head
+  }
+  get first(): ReadMessage | undefined {
+    return this.buf[this.head]
+  }
+  get last(): ReadMessage | undefined {
+    return this.buf.length > this.head ? this.buf[this.buf.length - 1] : undefined
+  }
+  /** Whether the writer is waiting in `more()`. */
+  get awaited(): boolean {
+    return this.wakeUp !== undefined
+  }
+
+  push(m: ReadMessage): void {
+    this.buf.push(m)
+    this.wake()
+  }
+  /** Lets a waiting `more()` look again. */
+  wake(): void {
+    this.wakeUp?.()
+  }
+  end(why: Error): void {
+    this.ended ??= why
+    this.wake()
+  }
+
+  more(): Promise<void> {
+    if (this.ended) return Promise.reject(this.ended)
+    return new Promise<void>((resolve, reject) => {
+      this.wakeUp = () => {
+        this.wakeUp = undefined
+        if (this.ended && this.size === 0) reject(this.ended)
+        else resolve()
+      }
+    })
+  }
+
+  /** Takes up to `max` waiting messages, in order, none beyond sequence `upTo`. */
+  take(max: number, upTo = Number.POSITIVE_INFINITY): ReadMessage[] {
+    let end = this.head
+    while (end < this.buf.length && end - this.head < max && this.buf[end]!.seq <= upTo) end++
+    const out = this.buf.slice(this.head, end)
+    this.head = end
+    // Compact now and then rather than shifting on every take.
+    if (this.head > 4096 && this.head * 2 > this.buf.length) {
+      this.buf.splice(0, this.head)
+      this.head = 0
+    }
+    return out
+  }
+}
+
+/**
  * Reads ahead of the writer: each message is decoded (JSON) and parsed (zod, upcasting) as soon as
  * it arrives — that is, while the previous batch is being written to Postgres, which is when the
  * event loop is free — into a buffer of at most `limit` messages. Parsing used to happen after a
@@ -38,11 +102,8 @@ export interface ReadAhead {
  * at the same time.
  */
 export function readAhead(source: AsyncIterable<SourceMessage>, opts: { limit: number; logger?: Logger }): ReadAhead {
-  const buf: ReadMessage[] = []
-  let head = 0
-  let ended: Error | undefined
+  const waiting = new WaitingMessages()
   let stopped = false
-  let wake: (() => void) | undefined
   let room: (() => void) | undefined
   let received = 0
 
@@ -56,56 +117,36 @@ export function readAhead(source: AsyncIterable<SourceMessage>, opts: { limit: n
           data = undefined // not JSON: parseMessage reports it as an unreadable event, skipped
         }
         const parsed = parseMessage({ seq: m.seq, subject: m.subject, data }, opts.logger)
-        buf.push({ ...parsed, pending: m.info.pending })
-        wake?.()
+        waiting.push({ ...parsed, pending: m.info.pending })
         // Messages already received resolve one after another as microtasks, which would keep the
         // event loop from Postgres' replies until the buffer is full (sampling a rebuild showed its
         // connection "idle in transaction" most of the time; without this a 1M-event rebuild ran at
         // 8.7k events/s instead of 12.2k). Yielding now and then lets the writer send its next
         // statement, so Postgres writes while the next batch is parsed.
         if (++received % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r))
-        while (buf.length - head >= opts.limit && !stopped) await new Promise<void>((r) => (room = r))
+        while (waiting.size >= opts.limit && !stopped) await new Promise<void>((r) => (room = r))
         if (stopped) break
       }
-      ended = new Error('the stream consumer stopped')
+      waiting.end(new Error('the stream consumer stopped'))
     } catch (err) {
-      ended = err instanceof Error ? err : new Error(String(err))
-    } finally {
-      wake?.()
+      waiting.end(err instanceof Error ? err : new Error(String(err)))
     }
   })()
 
   return {
     get size() {
-      return buf.length - head
+      return waiting.size
     },
     get first() {
-      return buf[head]
+      return waiting.first
     },
     get last() {
-      return buf.length > head ? buf[buf.length - 1] : undefined
+      return waiting.last
     },
-    more() {
-      if (ended) return Promise.reject(ended)
-      return new Promise<void>((resolve, reject) => {
-        wake = () => {
-          wake = undefined
-          if (ended && buf.length === head) reject(ended)
-          else resolve()
-        }
-      })
-    },
-    take(max, upTo = Number.POSITIVE_INFINITY) {
-      let end = head
-      while (end < buf.length && end - head < max && buf[end]!.seq <= upTo) end++
-      const out = buf.slice(head, end)
-      head = end
-      // Compact now and then rather than shifting on every take.
-      if (head > 4096 && head * 2 > buf.length) {
-        buf.splice(0, head)
-        head = 0
-      }
-      if (buf.length - head < opts.limit) {
+    more: () => waiting.more(),
+    take(max, upTo) {
+      const out = waiting.take(max, upTo)
+      if (waiting.size < opts.limit) {
         room?.()
         room = undefined
       }
