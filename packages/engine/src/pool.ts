@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { buildSync } from 'esbuild'
+import { workerBundle } from '@zixly/platform/worker-bundle'
 import { AbortError, WorkerCrashedError } from './errors.ts'
 import { sortedOrder } from './job.ts'
 import { SLOTS } from './metrics.ts'
@@ -12,29 +11,10 @@ import { assertCloses, parseSweepSpec } from './spec.ts'
 import type { ResultRow, SweepRunOptions, SweepSpec } from './types.ts'
 
 // Workers need worker.ts (TypeScript) without a build step, the same way under vitest, tsx and
-// `node --import tsx`. First choice: bundle worker.ts and its imports in memory with esbuild once
-// per process and start workers from that string: no loader in the worker, so a worker starts in
-// ~50 ms and costs ~6 MB instead of ~350 ms and ~35 MB with tsx's off-thread loader. Fallback when
-// esbuild cannot run: worker-entry.mjs, which registers tsx in the worker itself.
-let bundled: string | null | undefined
-function workerBundle(): string | null {
-  if (bundled !== undefined) return bundled
-  try {
-    const out = buildSync({
-      entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      write: false,
-      logLevel: 'silent',
-    })
-    bundled = out.outputFiles[0]?.text ?? null
-  } catch {
-    bundled = null
-  }
-  return bundled
-}
+// `node --import tsx`. First choice: worker.ts and its imports bundled in memory (workerBundle). Fallback
+// when esbuild cannot run: worker-entry.mjs, which registers tsx in the worker itself.
+const WORKER_ENTRY = new URL('./worker.ts', import.meta.url)
+const workerCode = () => workerBundle(WORKER_ENTRY)
 const FALLBACK_ENTRY = new URL('./worker-entry.mjs', import.meta.url)
 /** A worker that has not stopped this long after an abort is terminated (and replaced). */
 const STOP_GRACE_MS = 500
@@ -79,7 +59,7 @@ export class SweepPool {
 
   constructor(opts: { workers?: number; loader?: 'bundle' | 'tsx' } = {}) {
     this.size = Math.max(1, Math.floor(opts.workers ?? availableParallelism()))
-    this.loader = opts.loader === 'tsx' || workerBundle() === null ? 'tsx' : 'bundle'
+    this.loader = opts.loader === 'tsx' || workerCode() === null ? 'tsx' : 'bundle'
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn())
   }
 
@@ -143,7 +123,7 @@ export class SweepPool {
   }
 
   private spawn(): Slot {
-    const code = this.loader === 'bundle' ? workerBundle() : null
+    const code = this.loader === 'bundle' ? workerCode() : null
     const worker = code === null ? new Worker(FALLBACK_ENTRY, { execArgv: [] }) : new Worker(code, { eval: true, execArgv: [] })
     const slot: Slot = { worker, busy: null }
     worker.unref() // an idle pool never keeps the process alive

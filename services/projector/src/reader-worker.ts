@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { buildSync } from 'esbuild'
 import type { Logger } from '@zixly/platform'
+import { workerBundle } from '@zixly/platform/worker-bundle'
 import type { ParsedMessage } from './parse.ts'
 import { WaitingMessages, type ReadAhead, type ReadMessage, type SourceMessage } from './reader.ts'
 
@@ -86,32 +85,12 @@ const YIELD_EVERY = 64
 const BATCH = 256
 
 // The parsing thread's code: parse-worker.ts and what it imports (the contracts, zod, the
-// projections), bundled in memory by esbuild once per process, as the engine starts its workers
-// (packages/engine/src/pool.ts): a worker thread does not inherit the TypeScript loader of the thread
-// that starts it (tsx, vitest), and a bundle starts in milliseconds. Undefined when it cannot be
-// built; the rebuild then parses on its own thread.
-let bundled: string | null | undefined
-function workerCode(): string | undefined {
-  if (bundled === undefined)
-    try {
-      const out = buildSync({
-        entryPoints: [fileURLToPath(new URL('./parse-worker.ts', import.meta.url))],
-        bundle: true,
-        format: 'cjs',
-        platform: 'node',
-        target: 'node20',
-        write: false,
-        logLevel: 'silent',
-      })
-      bundled = out.outputFiles[0]?.text ?? null
-    } catch {
-      bundled = null
-    }
-  return bundled ?? undefined
-}
+// projections), bundled in memory (workerBundle), as the engine starts its workers. Null when it
+// cannot be built; the rebuild then parses on its own thread.
+const workerCode = () => workerBundle(new URL('./parse-worker.ts', import.meta.url))
 
 /** Whether this installation can parse on a second thread (its worker module is there and loadable). */
-export const canReadInWorker = (): boolean => workerCode() !== undefined
+export const canReadInWorker = (): boolean => workerCode() !== null
 
 /**
  * Reads ahead of the writer, like `readAhead`, with parsing on a worker thread: at most `limit`
