@@ -28,12 +28,9 @@ beforeAll(async () => {
       EXECUTOR_WORKERS: '1',
     },
   })
-  await Promise.all([
-    stack.spawn('orchestrator'),
-    stack.spawn('projector'),
-    stack.spawn('executor', { EXECUTOR_ID: 'e1' }),
-    stack.spawn('executor', { EXECUTOR_ID: 'e2' }),
-  ])
+  // The executors start once all 500 jobs are queued (in the test): submitting takes long enough that,
+  // with executors running, the pipeline could finish most jobs before the restart.
+  await Promise.all([stack.spawn('orchestrator'), stack.spawn('projector')])
 }, 180_000)
 afterAll(async () => {
   await stack?.stop()
@@ -61,6 +58,7 @@ describe('fault 2: NATS restarts while 500 jobs are in flight', () => {
     const jobs: string[] = []
     for (let i = 0; i < 500; i += 25)
       jobs.push(...(await Promise.all(Array.from({ length: 25 }, (_, k) => stack.submit(body(i + k))))))
+    await Promise.all([stack.spawn('executor', { EXECUTOR_ID: 'e1' }), stack.spawn('executor', { EXECUTOR_ID: 'e2' })])
     // Restart once part of the work is done and the rest is queued or running.
     await eventually(async () => {
       const s = await stack.statuses(jobs)
