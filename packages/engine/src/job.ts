@@ -2,7 +2,7 @@ import { allocIndicator, summarise, type Indicator } from './blocks.ts'
 import { Acc, simulate } from './kernel.ts'
 import { emaOfCloses, firstDefinedBar, macdInto, smaInto } from './indicators.ts'
 import { buyAndHoldReturnPct, computeMetrics, SLOTS, type MetricsContext } from './metrics.ts'
-import { prepareSeries, type Series } from './series.ts'
+import { sharedSeries, type Series } from './series.ts'
 import type { Strategy, SweepSpec } from './types.ts'
 
 // A job = one series + one validated spec. Both runSweep and the pool workers evaluate pairs
@@ -116,7 +116,7 @@ export function sortedOrder(pairs: ReadonlyArray<readonly [number, number]>): In
 }
 
 export function prepareJob(closes: Float64Array, spec: SweepSpec, order?: Int32Array): Job {
-  const series = prepareSeries(closes)
+  const series = sharedSeries(closes)
   const macd = spec.strategy === 'MACD'
   return {
     series,
