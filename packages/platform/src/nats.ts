@@ -77,6 +77,56 @@ export function writeOncePerTurn(nc: NatsConnection): boolean {
   return true
 }
 
+/** The parts of a nats.js (2.29) single-reply request (`RequestOne`) that `repliesWithoutCancelError` replaces. */
+interface RequestOneInternals {
+  ctx?: Error
+  timer: { cancel(): void }
+  deferred: { resolve(msg: unknown): void; reject(err: unknown): void }
+  mux: { cancel(r: unknown): void }
+  resolver(err: Error | null, msg: unknown): void
+  cancel(err?: Error): void
+}
+
+function isRequestOne(r: unknown): r is RequestOneInternals {
+  const o = r as Partial<RequestOneInternals> | null
+  return (
+    typeof o?.resolver === 'function' &&
+    typeof o.cancel === 'function' &&
+    typeof o.timer?.cancel === 'function' &&
+    typeof o.deferred?.resolve === 'function' &&
+    typeof o.deferred.reject === 'function' &&
+    typeof o.mux?.cancel === 'function'
+  )
+}
+
+/**
+ * nats.js settles a request when its reply arrives and then calls its `cancel()`, which builds a
+ * `NatsError` (message, code and a stack trace) only to reject a promise that is already settled,
+ * where it is dropped: 2–4 % of each service's CPU in the end-to-end profile, one per request and
+ * JetStream publish. This gives each single-reply request of this connection a `resolver` that does
+ * what the original does — stop its timer, settle with the reply or the error, leave the request
+ * table — without that error. Only applied when the internals are the ones this was written against.
+ */
+export function repliesWithoutCancelError(nc: NatsConnection): boolean {
+  const proto = (nc as unknown as { protocol?: { request?: unknown } }).protocol
+  if (!proto || typeof proto.request !== 'function') return false
+  const request = (proto.request as (r: unknown) => unknown).bind(proto)
+  proto.request = (r: unknown) => {
+    if (isRequestOne(r)) {
+      r.resolver = (err, msg) => {
+        r.timer.cancel()
+        if (err) {
+          if (r.ctx) err.stack += `\n\n${r.ctx.stack}`
+          r.deferred.reject(err)
+        } else r.deferred.resolve(msg)
+        r.mux.cancel(r)
+      }
+    }
+    return request(r)
+  }
+  return true
+}
+
 /** Connects to NATS, or fails with one line saying where it looked. */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
@@ -92,6 +142,7 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
       noAsyncTraces: true,
     })
     writeOncePerTurn(nc)
+    repliesWithoutCancelError(nc)
     return nc
   } catch (err) {
     throw new DependencyUnavailable('NATS', where(url), err)
