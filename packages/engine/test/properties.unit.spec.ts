@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   annFactorFor,
   buyAndHold,
+  buyAndHoldReturnPct,
   EngineInputError,
   equityCurve,
   runSweep,
@@ -9,7 +10,7 @@ import {
   type SweepSpec,
 } from '../src/index.ts'
 import { expectFiniteRow } from './support/compare.ts'
-import { loadCloses } from './support/prices.ts'
+import { DAILY_TICKERS, loadCloses } from './support/prices.ts'
 import { randomPairs } from './support/prng.ts'
 
 const base = { fee: 0.001, initCash: 1000, annFactor: 365, signalPeriod: 9, barUnit: 'days' as const, minTrades: 0 }
@@ -91,6 +92,15 @@ describe('fees and trades', () => {
     const { curve, returnPct } = buyAndHold(Float64Array.from([10, 20, 15]), { fee: 0.001, initCash: 1000 })
     expect(curve[0]).toBeCloseTo(1000 / 1.001, 12)
     expect(returnPct).toBeCloseTo((15 / 10 / 1.001 - 1) * 100, 12)
+  })
+
+  it('buyAndHoldReturnPct (no curve) is buyAndHold\'s returnPct to the bit on every bundled daily series', () => {
+    for (const ticker of DAILY_TICKERS) {
+      const closes = loadCloses(ticker)
+      for (const o of [{ fee: 0.001, initCash: 1000 }, { fee: 0.0025, initCash: 12345.67 }])
+        expect(Object.is(buyAndHoldReturnPct(closes, o.fee, o.initCash), buyAndHold(closes, o).returnPct), `${ticker} ${o.fee}`).toBe(true)
+    }
+    expect(buyAndHoldReturnPct(new Float64Array(0), 0.001, 1000)).toBe(buyAndHold(new Float64Array(0), { fee: 0.001, initCash: 1000 }).returnPct)
   })
 })
 

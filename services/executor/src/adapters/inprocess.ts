@@ -1,5 +1,5 @@
 import { countPairs, gridPairs, type SweepParams } from '@zixly/contracts'
-import { annFactorFor, buyAndHold, runSweep, SweepPool } from '@zixly/engine'
+import { annFactorFor, buyAndHoldReturnPct, runSweep, SweepPool } from '@zixly/engine'
 import type { MarketData } from '@zixly/market-data'
 import type { PreparedSweep, SweepRunner } from '../runner.ts'
 
@@ -47,7 +47,8 @@ export function inProcessRunner(deps: { marketData: MarketData; workers?: number
             inline
               ? runSweep(closes, spec, { signal, onProgress })
               : await poolOf().run(closes, spec, { signal, onProgress })
-          return { rows, bnhReturnPct: buyAndHold(closes, options).returnPct }
+          // buyAndHold(closes, options).returnPct to the bit, without its per-bar curve
+          return { rows, bnhReturnPct: buyAndHoldReturnPct(closes, options.fee, options.initCash) }
         },
       }
     },
