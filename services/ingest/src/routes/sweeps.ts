@@ -48,12 +48,14 @@ export async function submitSweep(
   const { tenantId, key } = input
   if (key !== undefined && (key.length === 0 || key.length > 255))
     throw new ValidationError('invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }])
-  const paramsHash = sha256(canonicalJson(params))
+  // What a replay with the same Idempotency-Key is compared by: computed only when there is a key.
+  let hash: string | undefined
+  const paramsHash = () => (hash ??= sha256(canonicalJson(params)))
 
   if (key !== undefined) {
     const seen = await deps.idempotency.get(tenantId, key)
     if (seen)
-      return seen.params_hash === paramsHash
+      return seen.params_hash === paramsHash()
         ? { kind: 'accepted', jobId: seen.job_id, createdAt: seen.created_at, replayed: true }
         : { kind: 'key_reused', jobId: seen.job_id }
   }
@@ -88,11 +90,11 @@ export async function submitSweep(
     if (!event || event.type !== 'SweepRequested') throw err
     const record = { job_id: jobId, params_hash: sha256(canonicalJson(event.data.params)), created_at: event.metadata.occurredAt }
     await deps.idempotency.put(tenantId, key, record)
-    return record.params_hash === paramsHash
+    return record.params_hash === paramsHash()
       ? { kind: 'accepted', jobId, createdAt: record.created_at, replayed: true }
       : { kind: 'key_reused', jobId }
   }
-  if (key !== undefined) await deps.idempotency.put(tenantId, key, { job_id: jobId, params_hash: paramsHash, created_at: createdAt })
+  if (key !== undefined) await deps.idempotency.put(tenantId, key, { job_id: jobId, params_hash: paramsHash(), created_at: createdAt })
   deps.metrics.jobsQueued.inc({ job_type: 'trading_sweep', tenant_id: tenantId, ticker: params.ticker })
   return { kind: 'accepted', jobId, createdAt, replayed: false }
 }
