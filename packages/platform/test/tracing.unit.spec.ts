@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
-import { currentTraceparent, inSpan, recordSpan, startTracing, traceIdOf, traceparentOf } from '../src/tracing.ts'
+import { currentTraceparent, inSpan, newTraceparent, recordSpan, startTracing, traceIdOf, traceparentOf } from '../src/tracing.ts'
 
 const exporter = new InMemorySpanExporter()
 let tracing: ReturnType<typeof startTracing>
@@ -28,6 +28,15 @@ describe('trace context carried in event metadata', () => {
   it('reads the trace id out of a traceparent for log lines', () => {
     expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
     expect(traceIdOf('garbage')).toBeUndefined()
+  })
+})
+
+describe('new traces', () => {
+  it('get well-formed traceparents whose trace and span ids never repeat, across refills of the random pool', () => {
+    const tps = Array.from({ length: 1000 }, () => newTraceparent())
+    for (const tp of tps) expect(tp).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-01$/)
+    const ids = tps.flatMap((tp) => tp.split('-').slice(1, 3))
+    expect(new Set(ids).size).toBe(2000)
   })
 })
 
