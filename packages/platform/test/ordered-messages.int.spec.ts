@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
 import { orderedMessages } from '../src/nats.ts'
@@ -15,6 +17,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.cleanup()
 })
+
+/** A program that publishes argv[3] messages to subject argv[2] on server argv[1] with JetStream acks. */
+const APPEND = `
+const { connect } = require('nats')
+const [url, subject, n] = process.argv.slice(1)
+connect({ servers: url }).then(async (nc) => {
+  const js = nc.jetstream()
+  for (let i = 0; i < Number(n); i++) await js.publish(subject, JSON.stringify({ burst: i }))
+  await nc.close()
+})`
 
 /** How far the server has delivered to the stream's consumers (the highest stream sequence sent). */
 async function deliveredUpTo(): Promise<number> {
@@ -45,5 +57,37 @@ describe('orderedMessages', () => {
     await msgs.close()
     await it.return?.()
     await eventually(async () => ((await deliveredUpTo()) === 0 ? true : undefined), 5000)
+  })
+
+  it('loses nothing a pull delivered while the event loop was blocked past the pull\'s end', { timeout: 20_000 }, async () => {
+    // A burst arrives while a pull is open and the reader's event loop is busy (a batch being folded,
+    // a long GC) until after the pull has expired. nats.js ends a fetch with a timer of its own: when
+    // the loop gets free, timers run before the socket is read, so that timer closed the fetch's
+    // subscription and the messages waiting in the socket went nowhere — with no acks, for good, and
+    // nothing told the reader until a later message showed the gap.
+    const subject = `${env.names.eventSubjects.slice(0, -1)}t.sweep.burst`
+    const last = (await (await env.nc.jetstreamManager()).streams.info(env.names.eventsStream)).state.last_seq
+    const opened = Date.now()
+    const msgs = orderedMessages(env.nc, { stream: env.names.eventsStream, filterSubject: env.names.eventSubjects, startSeq: last, batch: 100, expires: 1000 })
+    const it = msgs[Symbol.asyncIterator]()
+    expect((await it.next()).value?.seq).toBe(last)
+    const waiting = it.next() // the next pull is open, with nothing to deliver yet
+    await new Promise((r) => setTimeout(r, 150))
+    await new Promise((r) => setImmediate(r))
+    // Another process appends 40 events while this one is blocked (spawnSync), and stays busy until
+    // well after the pull's end (1 s; nats.js' own timer at 1.05 s).
+    const appended = spawnSync(process.execPath, ['-e', APPEND, env.env.NATS_URL!, subject, '40'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' })
+    expect(appended.stderr).toBe('')
+    while (Date.now() - opened < 1600);
+    const seqs: Array<number | undefined> = []
+    const stalled = () => new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 8000))
+    for (let next = waiting; seqs.length < 40; next = it.next()) {
+      const m = await Promise.race([next, stalled()])
+      if (m === 'stalled') break
+      seqs.push(m.value?.seq)
+    }
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => last + 1 + i))
+    await msgs.close()
+    await it.return?.()
   })
 })
