@@ -1,4 +1,4 @@
-import { isSweepEvent, KV_KEYS, parseEvent, type LogEvent, type Names } from '@zixly/contracts'
+import { isSweepEvent, KV_KEYS, type LogEvent, type Names } from '@zixly/contracts'
 import {
   appendMessage,
   ConcurrencyError,
@@ -16,6 +16,7 @@ import { watchMaxDeliveries } from './advisories.ts'
 import { decide, type Output } from './sweep/decide.ts'
 import { DEFAULT_SAGA_CONFIG, type SagaConfig } from './sweep/policy.ts'
 import { World } from './world.ts'
+import { readEvent } from './read-event.ts'
 
 export interface OrchestratorDeps {
   nc: NatsConnection
@@ -131,7 +132,7 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
   async function handle(m: JsMsg): Promise<void> {
     let event: LogEvent
     try {
-      event = parseEvent(m.json())
+      event = readEvent(m.json())
     } catch (err) {
       logger.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'skipping an unreadable event')
       checkpoint = m.seq
