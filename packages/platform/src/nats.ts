@@ -380,6 +380,8 @@ export interface PacedMessages extends AsyncIterable<JsMsg> {
 /** The part of nats.js' (2.29) fetch that `endOnServerExpiry` changes: the timer it closes the fetch with. */
 interface FetchTimer {
   timeout?: { cancel(): void } | null
+  /** Pull requests the server has not ended yet (0 once every message asked for came, or the pull expired). */
+  pending?: { requests?: number }
   close(): Promise<void | Error>
 }
 
@@ -389,14 +391,16 @@ interface FetchTimer {
  * a long collection), the timer runs before the socket is read: it closes the fetch's subscription and
  * whatever the pull delivered meanwhile is dropped — with no acks, for good (a test reproduces it).
  * The server's status comes after the pull's last message, so ending on it alone loses nothing. This
- * cancels nats.js' timer and keeps one of its own at 3 × expires for a server that never answers (the
- * fetch is then closed and the caller reads again from the last message seen: `fired`).
+ * cancels nats.js' timer and keeps one of its own at 3 × expires for a server that never answers: if
+ * the pull is still open then (a reader merely slow to take what arrived is left alone), the fetch is
+ * closed and the caller reads again from the last message seen (`fired`).
  */
 function endOnServerExpiry(batch: unknown, expires: number): { cancel(): void; readonly fired: boolean } {
   const f = batch as FetchTimer
   f.timeout?.cancel()
   let fired = false
   const t = setTimeout(() => {
+    if (f.pending?.requests === 0) return
     fired = true
     void f.close().catch(() => {})
   }, 3 * expires)
