@@ -377,52 +377,11 @@ export interface PacedMessages extends AsyncIterable<JsMsg> {
   close(): Promise<void>
 }
 
-/** The part of nats.js' (2.29) fetch that `endOnServerExpiry` changes: the timer it closes the fetch with. */
-interface FetchTimer {
-  timeout?: { cancel(): void } | null
-  /** Pull requests the server has not ended yet (0 once every message asked for came, or the pull expired). */
-  pending?: { requests?: number }
-  close(): Promise<void | Error>
-}
-
-/**
- * nats.js ends a fetch on a timer of its own (1.05 × expires from the fetch's creation) as well as on
- * the server's end-of-pull status. When the event loop was busy past that time (a batch being folded,
- * a long collection), the timer runs before the socket is read: it closes the fetch's subscription and
- * whatever the pull delivered meanwhile is dropped — with no acks, for good (a test reproduces it).
- * The server's status comes after the pull's last message, so ending on it alone loses nothing. This
- * cancels nats.js' timer and keeps one of its own at 3 × expires for a server that never answers: if
- * the pull is still open then (a reader merely slow to take what arrived is left alone), the fetch is
- * closed and the caller reads again from the last message seen (`fired`).
- */
-function endOnServerExpiry(batch: unknown, expires: number): { cancel(): void; readonly fired: boolean } {
-  const f = batch as FetchTimer
-  f.timeout?.cancel()
-  let fired = false
-  const t = setTimeout(() => {
-    if (f.pending?.requests === 0) return
-    fired = true
-    void f.close().catch(() => {})
-  }, 3 * expires)
-  t.unref()
-  return {
-    cancel: () => clearTimeout(t),
-    get fired() {
-      return fired
-    },
-  }
-}
-
 /** Messages of one consumer skipped a delivery (one was lost on the way): read again from the last one seen. */
 export class DeliveryGapError extends Error {
   readonly code = 'DELIVERY_GAP'
-  /** `got` NaN: a pull the server never ended, closed by us; what it delivered may be lost. */
   constructor(after: number, got: number) {
-    super(
-      Number.isNaN(got)
-        ? `a pull after delivery ${after} never ended: reading again from the last message seen`
-        : `delivery ${got} arrived after ${after}: a message was lost on the way; reading again from the last one seen`,
-    )
+    super(`delivery ${got} arrived after ${after}: a message was lost on the way; reading again from the last one seen`)
     this.name = 'DeliveryGapError'
   }
 }
@@ -438,8 +397,7 @@ export class DeliveryGapError extends Error {
  * 1,000,000 events held ~300,000 messages and ~1.5 GB of socket buffers; and its `fetch()` can drop
  * the last messages of a batch when the reader is behind (they arrive after the batch's end is
  * signalled). So this reads through an ephemeral pull consumer of its own (no acks, in memory,
- * removed when closed or after a minute unused) whose `fetch()` ends only after its last message
- * (`endOnServerExpiry`). A delivery-sequence gap, a failed fetch, a lost consumer, or a pull that ended
+ * removed when closed or after a minute unused), one fetch at a time. A delivery-sequence gap, a failed fetch, a lost consumer, or a pull that ended
  * short while the consumer says it delivered more than was read (a loss at the tail, which no later
  * message would show) starts a new consumer right after the last message read, as an ordered consumer
  * resets; `onError` hears why. A fetch that is not full stays open until `expires`, so messages
@@ -472,13 +430,9 @@ export function orderedMessages(
         const consumer = await js.consumers.get(o.stream, name)
         let delivered = 0
         while (!closed) {
-          const expires = o.expires ?? 5000
-          const batch = await consumer.fetch({ max_messages: o.batch, expires })
+          const batch = await consumer.fetch({ max_messages: o.batch, expires: o.expires ?? 5000 })
           current = batch
           if (closed) await batch.close()
-          // The fetch ends when the server says its pull is over (after the pull's last message), not
-          // on nats.js' own timer (see below); ours only catches a server that never says so.
-          const abandoned = endOnServerExpiry(batch, expires)
           let got = 0
           for await (const m of batch) {
             const d = m.info.deliverySequence
@@ -488,10 +442,14 @@ export function orderedMessages(
             got++
             yield m
           }
-          abandoned.cancel()
-          if (abandoned.fired) throw new DeliveryGapError(delivered, Number.NaN)
-          // A pull that ended short is where a loss at the tail would hide (no later message shows the
-          // gap): the consumer must not have delivered more than was read.
+          // A pull that ended short is where a loss at the tail would hide, as no later message shows
+          // the gap: the consumer must not have delivered more than was read. (nats.js ends a fetch on
+          // a timer of its own too, 1.05 × expires after it began. When the event loop was busy past
+          // that time — a batch being folded, a long collection — the timer runs before the socket is
+          // read: it closes the fetch's subscription, and what the pull delivered meanwhile is dropped;
+          // with no acks, for good. Cancelling that timer, to end fetches on the server's end-of-pull
+          // status alone, was tried: live projectors then stalled short of a burst's end in 3 of 7
+          // end-to-end runs, for a reason not found. So the loss is detected here and read again.)
           if (got < o.batch && !closed) {
             const sent = (await consumer.info()).delivered.consumer_seq
             if (sent > delivered) throw new DeliveryGapError(delivered, sent)

@@ -62,9 +62,9 @@ describe('orderedMessages', () => {
   it('loses nothing a pull delivered while the event loop was blocked past the pull\'s end', { timeout: 20_000 }, async () => {
     // A burst arrives while a pull is open and the reader's event loop is busy (a batch being folded,
     // a long GC) until after the pull has expired. nats.js ends a fetch with a timer of its own: when
-    // the loop gets free, timers run before the socket is read, so that timer closed the fetch's
-    // subscription and the messages waiting in the socket went nowhere — with no acks, for good, and
-    // nothing told the reader until a later message showed the gap.
+    // the loop gets free, timers run before the socket is read, so that timer closes the fetch's
+    // subscription and the messages waiting in the socket go nowhere — with no acks, for good. Nothing
+    // told the reader until a later message showed the gap; now the short pull's end does.
     const subject = `${env.names.eventSubjects.slice(0, -1)}t.sweep.burst`
     const last = (await (await env.nc.jetstreamManager()).streams.info(env.names.eventsStream)).state.last_seq
     const opened = Date.now()
