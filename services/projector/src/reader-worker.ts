@@ -205,10 +205,10 @@ export function readAheadInWorker(source: AsyncIterable<SourceMessage & { readon
     get last() {
       return queue.last
     },
-    more() {
+    more(withinMs) {
       // Someone waits: what is read goes to the parser now, not when the batch is full.
       if (!queue.ended) post()
-      return queue.more()
+      return queue.more(withinMs)
     },
     take(max, upTo) {
       const out = queue.take(max, upTo)

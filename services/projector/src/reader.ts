@@ -22,8 +22,11 @@ export interface ReadAhead {
   /** Sequence of the first / last waiting message. */
   readonly first: ReadMessage | undefined
   readonly last: ReadMessage | undefined
-  /** Resolves once another message is waiting; rejects when the source ended or failed. */
-  more(): Promise<void>
+  /**
+   * Resolves once another message is waiting (true), or with false when `withinMs` passed first;
+   * rejects when the source ended or failed.
+   */
+  more(withinMs?: number): Promise<boolean>
   /** Takes up to `max` waiting messages, in order, none beyond sequence `upTo`. */
   take(max: number, upTo?: number): ReadMessage[]
   /** Stops reading (the source is closed by its owner) and waits for the pump to end. */
@@ -68,13 +71,18 @@ export class WaitingMessages {
     this.wake()
   }
 
-  more(): Promise<void> {
+  more(withinMs?: number): Promise<boolean> {
     if (this.ended) return Promise.reject(this.ended)
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = withinMs === undefined ? undefined : setTimeout(() => {
+        this.wakeUp = undefined
+        resolve(false)
+      }, withinMs)
       this.wakeUp = () => {
+        clearTimeout(timer)
         this.wakeUp = undefined
         if (this.ended && this.size === 0) reject(this.ended)
-        else resolve()
+        else resolve(true)
       }
     })
   }
@@ -143,7 +151,7 @@ export function readAhead(source: AsyncIterable<SourceMessage>, opts: { limit: n
     get last() {
       return waiting.last
     },
-    more: () => waiting.more(),
+    more: (withinMs) => waiting.more(withinMs),
     take(max, upTo) {
       const out = waiting.take(max, upTo)
       if (waiting.size < opts.limit) {

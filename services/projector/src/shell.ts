@@ -30,6 +30,9 @@ export interface ChangeNotice {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** How long a batch that has events waits for the next one the stream says is pending (ms). */
+const LINGER_MS = 100
+
 /**
  * Applies batches of events to Postgres in one transaction with the checkpoints (the stream sequence
  * of the last applied event, per projection). The checkpoint is the projector's durable cursor: it
@@ -63,7 +66,13 @@ export async function startProjector(deps: ProjectorDeps) {
   const loop = (async () => {
     try {
       while (!stopping) {
-        while (reader.size < maxBatch && (reader.last?.pending ?? 1) > 0) await reader.more()
+        // The stream's count of what is still pending is not trusted to reach 0: the server's figure in
+        // a delivery can stay above 0 after the last message of a filtered consumer (seen at the end of
+        // bursts: every event delivered, the projector waiting for one more that never came, the read
+        // model hundreds of events short). So a batch waits for more only while more keeps coming.
+        while (reader.size < maxBatch && (reader.last?.pending ?? 1) > 0) {
+          if (!(await reader.more(reader.size === 0 ? undefined : LINGER_MS))) break
+        }
         await commit(reader.take(maxBatch))
       }
     } catch (err) {

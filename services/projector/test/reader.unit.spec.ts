@@ -66,4 +66,13 @@ describe.each([
     expect(r.take(5)).toHaveLength(1)
     await expect(r.more()).rejects.toThrow('stopped')
   })
+
+  it('gives up a wait for more after `withinMs` when nothing arrives, and says whether more came', async () => {
+    const r = readAhead(source(events.slice(0, 2)), { limit: 10 })
+    while (r.size < 2) await r.more()
+    const at = Date.now()
+    expect(await r.more(60)).toBe(false)
+    expect(Date.now() - at).toBeGreaterThanOrEqual(50)
+    expect(r.take(5).map((m) => m.seq)).toEqual([1, 2])
+  })
 })
