@@ -66,10 +66,10 @@ export async function startProjector(deps: ProjectorDeps) {
   const loop = (async () => {
     try {
       while (!stopping) {
-        // The stream's count of what is still pending is not trusted to reach 0: the server's figure in
-        // a delivery can stay above 0 after the last message of a filtered consumer (seen at the end of
-        // bursts: every event delivered, the projector waiting for one more that never came, the read
-        // model hundreds of events short). So a batch waits for more only while more keeps coming.
+        // A batch waits for more only while more keeps coming, not for as long as the last delivery
+        // says the stream holds more: in end-to-end runs a projector whose consumer had delivered every
+        // event of a burst stayed hundreds of events short until another event came, with nothing
+        // failing (a stale `pending` is the suspect, not proven; BENCHMARKS.md → Replay).
         while (reader.size < maxBatch && (reader.last?.pending ?? 1) > 0) {
           if (!(await reader.more(reader.size === 0 ? undefined : LINGER_MS))) break
         }
