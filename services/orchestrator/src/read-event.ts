@@ -11,10 +11,13 @@ const ResultsRecordedHead = SweepResultsRecorded.extend({
   data: SweepResultsRecorded.shape.data.extend({ rows: z.array(z.unknown()).transform((): [] => []) }),
 })
 
+// The current version: an older one is upcast, rows included, so it takes parseEvent's full path.
+const RESULTS_VERSION: number = SweepResultsRecorded.shape.version.value
+
 /** An event of the log as the orchestrator folds it (see `ResultsRecordedHead`); throws InvalidEventError like parseEvent. */
 export function readEvent(input: unknown): LogEvent {
   const raw = input as { type?: unknown; version?: unknown } | null
-  if (raw?.type === 'SweepResultsRecorded' && raw.version === 1) {
+  if (raw?.type === 'SweepResultsRecorded' && raw.version === RESULTS_VERSION) {
     const head = ResultsRecordedHead.safeParse(input)
     if (head.success) return head.data
   }
