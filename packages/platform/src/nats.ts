@@ -397,11 +397,11 @@ export class DeliveryGapError extends Error {
  * 1,000,000 events held ~300,000 messages and ~1.5 GB of socket buffers; and its `fetch()` can drop
  * the last messages of a batch when the reader is behind (they arrive after the batch's end is
  * signalled). So this reads through an ephemeral pull consumer of its own (no acks, in memory,
- * removed when closed or after a minute unused), one fetch at a time. A delivery-sequence gap, a failed fetch, a lost consumer, or a pull that ended
- * short while the consumer says it delivered more than was read (a loss at the tail, which no later
- * message would show) starts a new consumer right after the last message read, as an ordered consumer
- * resets; `onError` hears why. A fetch that is not full stays open until `expires`, so messages
- * appended meanwhile arrive at once.
+ * removed when closed or after a minute unused), one fetch at a time. A delivery-sequence gap, a
+ * failed fetch, a lost consumer, or a pull that ended short while the consumer says it delivered more
+ * than was read (a loss at the tail, which no later message would show) starts a new consumer right
+ * after the last message read, as an ordered consumer resets; `onError` hears why. A fetch that is not
+ * full stays open until `expires`, so messages appended meanwhile arrive at once.
  */
 export function orderedMessages(
   nc: NatsConnection,

@@ -23,8 +23,8 @@ export interface ReadAhead {
   readonly first: ReadMessage | undefined
   readonly last: ReadMessage | undefined
   /**
-   * Resolves once another message is waiting (true), or with false when `withinMs` passed first;
-   * rejects when the source ended or failed.
+   * Resolves with true once woken (another message is waiting, or the reader asks the writer to look
+   * again), or with false when `withinMs` passed first; rejects when the source ended or failed.
    */
   more(withinMs?: number): Promise<boolean>
   /** Takes up to `max` waiting messages, in order, none beyond sequence `upTo`. */
