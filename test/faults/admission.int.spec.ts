@@ -127,8 +127,13 @@ describe('faults 5 and 6: admission with one slot', () => {
     'starts tenant B’s only job within one dispatch of its request, behind 1,000 of tenant A’s; then a high-priority job next',
     { timeout: 240_000 },
     async () => {
+      // A's backlog is built while dispatch is paused, so it is a backlog however fast the one slot
+      // runs these 1-pair jobs (submitting 1,000 takes seconds; an unpaused slot emptied half of it by
+      // then in one CI run). B asks right after dispatch resumes.
+      expect((await stack.control('/api/dispatch/pause', { reason: 'build the backlog' })).status).toBe(200)
       const a = await submitMany(1000, tiny)
       await eventually(async () => ((await stack.statuses(a)).size === 1000 ? true : undefined), 60_000)
+      expect((await stack.control('/api/dispatch/resume', {})).status).toBe(200)
       const b = await stack.submit(tiny(0), tenantB)
       const requested = await seqOf(b, 'SweepRequested')
       const dispatched = await seqOf(b, 'SweepDispatched')
