@@ -1,6 +1,6 @@
 import type { NotificationChannel } from '@zixly/contracts'
 import { signWebhook } from '@zixly/auth'
-import { describe, sha256, ZixlyError } from '@zixly/platform'
+import { describe, inChildSpan, sha256, SpanKind, withTraceHeaders, ZixlyError } from '@zixly/platform'
 import { CALLBACK_HEADERS } from '@zixly/contracts'
 import { callbackBody, type Outcome } from './outcome.ts'
 import { emailMessage, slackMessage, type Links } from './render.ts'
@@ -52,13 +52,23 @@ export function makeSender(deps: SenderDeps): Send {
     const host = new URL(url).host
     let res: Response
     try {
-      res = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'zixly-notifier', ...headers },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(deps.timeoutMs),
-      })
+      // A client span in the job's trace; its traceparent header lets the receiver continue the trace.
+      res = await inChildSpan(
+        `notifier POST ${what}`,
+        undefined,
+        { kind: SpanKind.CLIENT, service: 'notifier', attributes: { 'zixly.service': 'notifier', 'http.request.method': 'POST', 'server.address': host } },
+        async (span) => {
+          const r = await doFetch(url, {
+            method: 'POST',
+            headers: withTraceHeaders({ 'content-type': 'application/json', 'user-agent': 'zixly-notifier', ...headers }),
+            body,
+            redirect: 'manual',
+            signal: AbortSignal.timeout(deps.timeoutMs),
+          })
+          span.setAttribute('http.response.status_code', r.status)
+          return r
+        },
+      )
     } catch (err) {
       throw new DeliveryError('UNREACHABLE', `${what} to ${host}: ${describe(err)}`, true, err)
     }

@@ -66,6 +66,25 @@ describe('notifier deliveries', () => {
     expect(h.about(jobId).slack).toHaveLength(1)
   })
 
+  it("sends a callback and a Slack message in the job's trace: their traceparent carries the trace id of the job's events", async () => {
+    const jobId = randomUUID()
+    const traceId = randomUUID().replaceAll('-', '')
+    const event = completed({ jobId })
+    await appendJob(env, { ...params, callback_url: `${h.web.url}/traced` }, {
+      ...event,
+      metadata: { ...event.metadata, traceparent: `00-${traceId}-${'1'.repeat(16)}-01` },
+    })
+    const calls = await eventually(async () => {
+      const about = h.about(jobId)
+      return about.callbacks.length > 0 && about.slack.length > 0 ? about : undefined
+    })
+    for (const c of [...calls.callbacks, ...calls.slack]) {
+      const tp = String(c.headers.traceparent)
+      expect(tp).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-0[01]$/)
+      expect(tp.split('-')[1]).toBe(traceId)
+    }
+  })
+
   it("uses a tenant's own channels from notification_channels, and makes a permanent failure visible without retrying it", async () => {
     await env.pool.query(
       `INSERT INTO notification_channels (tenant_id, name, kind, enabled, outcomes, config) VALUES
