@@ -36,3 +36,37 @@ describe('binary COPY encoding', () => {
     for (const p of pieces) expect(buffers).toContain(p.buffer)
   })
 })
+
+describe('binary COPY encoding shortcuts', () => {
+  const general = (iso: string) => {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(Z)$/.exec(iso)
+    if (!m) return undefined
+    const ms = Date.parse(`${m[1]}${m[3]}`)
+    return Number.isNaN(ms) ? undefined : (ms - Date.UTC(2000, 0, 1)) * 1000 + Number((m[2] ?? '').padEnd(6, '0'))
+  }
+
+  it('reads a toISOString time as the general ISO path does, hour 24 and impossible dates included', () => {
+    for (let i = 0; i < 2000; i++) {
+      const iso = new Date(Math.floor(Math.random() * 4e12) - 1e12).toISOString()
+      expect(pgMicros(iso)).toBe(general(iso))
+    }
+    for (const iso of ['2025-12-31T24:00:00.000Z', '2025-12-31T24:00:00.001Z', '2026-02-30T00:00:00.000Z', '2025-13-01T00:00:00.000Z', '2025-12-31T23:60:00.000Z'])
+      expect(pgMicros(iso)).toBe(general(iso))
+    expect(pgMicros('2025-12-31T24:00:00.001Z')).toBe(general('2026-01-01T00:00:00.001Z'))
+  })
+
+  it('writes text fields as UTF-8 whatever their length or characters', () => {
+    const values = ['', 'ascii', 'é and ü', '🙂', 'x'.repeat(64), 'y'.repeat(65), `${'z'.repeat(63)}é`]
+    const rows = new CopyRows({ t: 'text' })
+    for (const v of values) rows.push([v])
+    const data = Buffer.concat(rows.copy('t').copy!.map((c) => Buffer.from(c)))
+    let at = 19
+    for (const v of values) {
+      expect(data.readInt16BE(at)).toBe(1)
+      const n = data.readInt32BE(at + 2)
+      expect(data.subarray(at + 6, at + 6 + n).toString('utf8')).toBe(v)
+      expect(n).toBe(Buffer.byteLength(v))
+      at += 6 + n
+    }
+  })
+})
