@@ -55,26 +55,33 @@ const LEAD = 5 // job_id, tenant_id, ticker, strategy_type, attempt: the columns
 interface Prepared {
   /** The event's timeline row: every column's field. */
   readonly timeline: Uint8Array
-  /** Result rows: each combination (`fast:slow`) and its metric columns' fields (the columns after LEAD). */
-  readonly combinations?: readonly string[]
-  readonly metrics?: readonly Uint8Array[]
+  /** Result rows' metric columns (the columns after LEAD), one row after another. */
+  readonly metrics?: Uint8Array
+  /** Per result row, three numbers: its fast and slow periods, and where its fields end in `metrics`. */
+  readonly rows?: readonly number[]
 }
 
+// A message waits for its batch for up to two batches' time, long enough for the garbage collector to
+// copy what it holds out of the young generation: a result chunk's rows are kept as one piece of bytes
+// and one array of numbers rather than a view and a "fast:slow" string per row (~20 fewer objects per
+// chunk of 10 rows).
 function prepare(e: SweepEvent, seq: number, out: Bytes): Prepared {
   timelineRows.encode(out, timelineRow({ event: e, seq }))
   const timeline = out.piece()
   if (e.type !== 'SweepResultsRecorded') return { timeline }
   const values = new Array<unknown>(RESULT_FIELDS.length)
-  const combinations: string[] = []
-  const metrics: Uint8Array[] = []
+  const rows: number[] = []
   for (const r of e.data.rows) {
     for (let i = 0; i < RESULT_FIELDS.length; i++) values[i] = r[RESULT_FIELDS[i]!]
-    combinations.push(`${r.fast_period}:${r.slow_period}`)
     resultRows.encode(out, values, LEAD)
-    metrics.push(out.piece())
+    rows.push(r.fast_period, r.slow_period, out.length)
   }
-  return { timeline, combinations, metrics }
+  return { timeline, metrics: out.piece(), rows }
 }
+
+/** A combination's key among a job's: a number when both periods are small whole numbers (always, in practice), else a string. */
+const combinationKey = (fast: number, slow: number): number | string =>
+  fast >= 0 && slow >= 0 && fast < 0x10_0000 && slow < 0x10_0000 && Number.isInteger(fast) && Number.isInteger(slow) ? fast * 0x10_0000 + slow : `${fast}:${slow}`
 
 // Where `write` encodes what was not prepared (events that came without it) and the result rows'
 // leading columns: pieces that only live until the batch is written.
@@ -139,7 +146,7 @@ export const jobsProjection: BatchProjection = {
     // when the events were parsed (`prepare`).
     const copied = new CopyRows(RESULT_COLUMNS)
     const results = new CopyRows(RESULT_COLUMNS)
-    const recorded = new Set<string>()
+    const recorded = new Map<string, Set<number | string>>()
     const timeline = new CopyRows(TIMELINE_COLUMNS)
     const timelineAgain = new CopyRows(TIMELINE_COLUMNS)
     for (const p of run) {
@@ -169,12 +176,17 @@ export const jobsProjection: BatchProjection = {
         const again = hadResults.has(id)
         resultRows.encode(scratch, [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt])
         const head = scratch.piece()
-        const combinations = prepared.combinations ?? []
-        for (let i = 0; i < combinations.length; i++) {
-          const key = `${id}:${combinations[i]}`
-          if (recorded.has(key)) continue
-          recorded.add(key)
-          ;(again ? results : copied).pushPieces(head, prepared.metrics![i])
+        const rows = prepared.rows ?? []
+        let held = recorded.get(id)
+        if (!held) recorded.set(id, (held = new Set()))
+        for (let i = 0, from = 0; i < rows.length; i += 3) {
+          const key = combinationKey(rows[i]!, rows[i + 1]!)
+          const end = rows[i + 2]!
+          if (!held.has(key)) {
+            held.add(key)
+            ;(again ? results : copied).pushPieces(head, prepared.metrics!.subarray(from, end))
+          }
+          from = end
         }
       }
     }
