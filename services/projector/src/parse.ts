@@ -1,6 +1,7 @@
 import { LogEvent, parseEvent, RESULT_FIELDS, SweepResultsRecorded, type SweepResultRow } from '@zixly/contracts'
 import { describe } from '@zixly/platform/errors'
 import type { Logger } from '@zixly/platform'
+import { compileEvent, REJECTED } from './plain-parse.ts'
 import { Bytes } from './projections/copy-rows.ts'
 import { isJobEvent, projections as allProjections, type BatchProjection, type LoggedEvent } from './projections/index.ts'
 
@@ -52,7 +53,7 @@ export function parseMessage(m: LogMessage, logger?: Pick<Logger, 'warn'>, out: 
 
 /** `parseEvent`, by the shortest way that gives the same event (or throws the same error). */
 export function parseData(data: unknown): LogEvent {
-  return parseFast(data) ?? parseCurrent(data) ?? parseEvent(data)
+  return parsePlain(data) ?? parseFast(data) ?? parseCurrent(data) ?? parseEvent(data)
 }
 
 const INT_FIELDS = new Set(['fast_period', 'slow_period', 'total_trades', 'total_closed_trades'])
@@ -106,6 +107,22 @@ type EventSchema = (typeof LogEvent.options)[number]
 // upcasts an older version, then checks the whole event again against the union of current ones:
 // zod's work, and most of its allocations, twice over for every event of the log.
 const CURRENT = new Map<unknown, EventSchema>(LogEvent.options.map((o) => [o.shape.type.value, o]))
+
+// The current versions whose schemas compile to plain checks (plain-parse.ts): the log's frequent
+// events (progress, dispatch, start, result chunks) do; those that do not go through zod.
+const PLAIN = new Map(
+  LogEvent.options.flatMap((o) => {
+    const own = o.shape.type.value === 'SweepResultsRecorded' ? { rows: (v: unknown) => (resultRowsValid(v) ? v : REJECTED) } : {}
+    const check = compileEvent(o, own)
+    return check ? [[o.shape.type.value as unknown, check] as const] : []
+  }),
+)
+
+/** `parseEvent` for an event at its type's current version that passes the plain checks of its schema. */
+function parsePlain(data: unknown): LogEvent | undefined {
+  if (typeof data !== 'object' || data === null) return undefined
+  return PLAIN.get((data as { type?: unknown }).type)?.(data)
+}
 
 /**
  * `parseEvent` for an event already at its type's current version, checked once with that version's

@@ -48,4 +48,53 @@ describe('parsing an event of the log', () => {
       expect((err as Error).message).toBe((errorOf(() => parseEvent(structuredClone(bad))) as Error).message)
     }
   })
+
+  it('accepts and rejects exactly what parseEvent does at the bounds of each field', () => {
+    const [, dispatched, started] = events()
+    const progressed = { ...dispatched!, id: 'p1', type: 'SweepProgressed', data: { job_id: dispatched!.data.job_id, attempt: 1, done: 3, total: 30 } }
+    const variants: unknown[] = []
+    const vary = (e: Record<string, unknown>, path: string[], values: unknown[]) => {
+      for (const v of values) {
+        const copy = structuredClone(e)
+        let at = copy as Record<string, unknown>
+        for (const k of path.slice(0, -1)) at = at[k] as Record<string, unknown>
+        if (v === 'absent') delete at[path.at(-1)!]
+        else at[path.at(-1)!] = v
+        variants.push(copy)
+      }
+    }
+    for (const e of [dispatched!, started!, progressed] as unknown as Array<Record<string, unknown>>) {
+      vary(e, ['data', 'attempt'], [0, 1, 2.5, '1', 2 ** 53, -1, null, 'absent'])
+      vary(e, ['data', 'job_id'], ['00000000-0000-0000-0000-000000000000', 'ABCDEF01-2345-4678-89AB-CDEF01234567', '1234', 7])
+      vary(e, ['id'], ['', 'x'.repeat(200), 'x'.repeat(201)])
+      vary(e, ['version'], [2, '1'])
+      vary(e, ['metadata', 'tenantId'], ['a.b', 'x'.repeat(64), 'x'.repeat(65), ''])
+      vary(e, ['metadata', 'occurredAt'], ['2024-02-29T00:00:00.000Z', '2026-02-29T00:00:00.000Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00Z', '2026-01-01T00:00:00+01:00'])
+      vary(e, ['metadata', 'traceparent'], ['00-abc', 'x'.repeat(101), 3])
+      vary(e, ['metadata'], [null, [], 'm'])
+      vary(e, ['data'], [null, []])
+    }
+    vary(dispatched as unknown as Record<string, unknown>, ['data', 'command_id'], ['', 'c'.repeat(200), 'c'.repeat(201)])
+    vary(dispatched as unknown as Record<string, unknown>, ['data', 'deadline_at'], ['2026-01-01T00:00:00.000Z', 'soon', null])
+    vary(started as unknown as Record<string, unknown>, ['data', 'executor_id'], ['', 'e'.repeat(201)])
+    vary(progressed, ['data', 'done'], [0, -1, 1e300])
+    expect(variants.length).toBeGreaterThan(100)
+    for (const v of variants) {
+      const expected = (() => {
+        try {
+          return parseEvent(structuredClone(v))
+        } catch (err) {
+          return { error: (err as Error).message }
+        }
+      })()
+      const got = (() => {
+        try {
+          return parseData(structuredClone(v))
+        } catch (err) {
+          return { error: (err as Error).message }
+        }
+      })()
+      expect(got).toStrictEqual(expected)
+    }
+  })
 })
