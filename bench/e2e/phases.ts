@@ -76,6 +76,8 @@ export interface Paced {
   p50_ms: number
   p99_ms: number
   max_ms: number
+  /** The slowest jobs (at most 5): wall-clock times of their 202 and of the poll that saw them done. */
+  slowest: Array<{ id: string; accepted_at: number; seen_at: number; ms: number }>
 }
 
 /**
@@ -90,7 +92,9 @@ export async function paced(
   opts: { pollMs?: number; timeoutMs?: number } = {},
 ): Promise<Paced> {
   const acceptedAt = new Map<string, number>()
+  const acceptedWall = new Map<string, number>()
   const latencies: number[] = []
+  let slowest: Paced['slowest'] = []
   let postError: unknown
   const start = performance.now()
   const sends: Array<Promise<void>> = []
@@ -101,7 +105,10 @@ export async function paced(
       if (wait > 1) await sleep(wait)
       sends.push(
         target.submit(bodies[i]).then(
-          (id) => void acceptedAt.set(id, performance.now()),
+          (id) => {
+            acceptedAt.set(id, performance.now())
+            acceptedWall.set(id, Date.now())
+          },
           (err: unknown) => void (postError = err),
         ),
       )
@@ -118,13 +125,17 @@ export async function paced(
     if (acceptedAt.size === 0) continue
     const done = await target.doneAmong([...acceptedAt.keys()])
     const seen = performance.now()
+    const seenWall = Date.now()
     for (const id of done) {
-      latencies.push(seen - acceptedAt.get(id)!)
+      const ms = seen - acceptedAt.get(id)!
+      latencies.push(ms)
       acceptedAt.delete(id)
+      if (slowest.length < 5 || ms > slowest.at(-1)!.ms)
+        slowest = [...slowest, { id, accepted_at: acceptedWall.get(id)!, seen_at: seenWall, ms }].sort((a, b) => b.ms - a.ms).slice(0, 5)
     }
   }
   await scheduler
   if (postError) throw postError
   const l = latencySummary(latencies)
-  return { rate_per_s: ratePerS, jobs: bodies.length, p50_ms: l.p50, p99_ms: l.p99, max_ms: l.max }
+  return { rate_per_s: ratePerS, jobs: bodies.length, p50_ms: l.p50, p99_ms: l.p99, max_ms: l.max, slowest }
 }

@@ -58,6 +58,13 @@ async function runSide(
     const pacedBodies = smallSweeps(Math.max(50, Math.min(JOBS, Math.round(rate * PACED_SECONDS))), 10)
     const half = await paced(target, pacedBodies, rate)
     note(`  ${target.name}: at ${rate.toFixed(0)}/s p50 ${half.p50_ms.toFixed(0)} ms, p99 ${half.p99_ms.toFixed(0)} ms`)
+    // Where the slowest jobs' time went (Zixly's events carry their times): 202 → each event → seen done.
+    if (side === 'zixly')
+      for (const s of half.slowest.slice(0, 3)) {
+        const events = await (target as ZixlyTarget).eventTimes(s.id)
+        const steps = events.map((e) => `${e.type.replace(/^Sweep/, '')} +${e.at - s.accepted_at}`).join(', ')
+        note(`    slow job ${s.id}: ${s.ms.toFixed(0)} ms — ${steps}, seen done +${s.seen_at - s.accepted_at} (ms after its 202)`)
+      }
     const rows = await target.results(sat.ids)
     const stages = 'stages' in target && typeof target.stages === 'function' ? await (target as ZixlyTarget).stages(sat.ids) : undefined
     return {

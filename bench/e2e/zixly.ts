@@ -11,6 +11,8 @@ import { postSweep, readModelQueries, type Target } from './target.ts'
 export interface ZixlyTarget extends Target {
   readonly security: { auth: boolean; rateLimit: boolean }
   stages(ids: readonly string[]): Promise<Record<string, { p50_ms: number; p99_ms: number }>>
+  /** A job's events as the timeline read model holds them: type and time (its occurredAt). */
+  eventTimes(id: string): Promise<Array<{ type: string; at: number }>>
 }
 
 export async function startZixly(env: Record<string, string>): Promise<ZixlyTarget> {
@@ -46,6 +48,10 @@ export async function startZixly(env: Record<string, string>): Promise<ZixlyTarg
           [ids],
         )
         return Object.fromEntries(r.rows.map((row) => [row.stage, { p50_ms: Math.round(row.p50), p99_ms: Math.round(row.p99) }]))
+      },
+      async eventTimes(id) {
+        const r = await world.pool.query<{ type: string; at: Date }>(`SELECT type, occurred_at AS at FROM job_events WHERE job_id = $1 ORDER BY seq`, [id])
+        return r.rows.map((x) => ({ type: x.type, at: x.at.getTime() }))
       },
       security,
       processes: stack.children.map((c) => ({ name: c.name, pid: c.pid })),

@@ -2,7 +2,7 @@ import type { Names } from '@zixly/contracts'
 import { describe, inTransaction, orderedMessages, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
 import { applyParsed, lockReadModels } from './apply.ts'
 import { projections } from './projections/index.ts'
-import { readAhead, type ReadMessage } from './reader.ts'
+import { nextBatch, readAhead, type ReadMessage } from './reader.ts'
 import { projectorTelemetry } from './telemetry.ts'
 
 /** The checkpoint `readCheckpoint` reads by default: the jobs read models'. */
@@ -30,7 +30,7 @@ export interface ChangeNotice {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** How long a batch that has events waits for the next one the stream says is pending (ms). */
+/** How long a batch waits, from its first event, for more that the stream says are pending (ms). */
 const LINGER_MS = 100
 
 /**
@@ -63,21 +63,19 @@ export async function startProjector(deps: ProjectorDeps) {
     onError: (err) => logger.warn({ err: describe(err) }, 'reading the log failed; reading again from the last event read'),
   })
   const reader = readAhead(messages, { limit: Math.max(maxBatch * 2, 100), logger })
+  let failed: Error | undefined
   const loop = (async () => {
     try {
       while (!stopping) {
-        // A batch waits for more only while more keeps coming, not for as long as the last delivery
-        // says the stream holds more: in end-to-end runs a projector whose consumer had delivered every
-        // event of a burst stayed hundreds of events short until another event came, with nothing
-        // failing (a stale `pending` is the suspect, not proven; BENCHMARKS.md → Replay).
-        while (reader.size < maxBatch && (reader.last?.pending ?? 1) > 0) {
-          if (!(await reader.more(reader.size === 0 ? undefined : LINGER_MS))) break
-        }
-        await commit(reader.take(maxBatch))
+        await commit(await nextBatch(reader, maxBatch, LINGER_MS))
       }
     } catch (err) {
-      // The consumer was closed (stop) — anything else is logged: the process' health turns red.
-      if (!stopping) logger.error({ err: describe(err) }, 'the projector stopped reading')
+      // The consumer was closed (stop) — anything else is logged, and `failed` turns the service's
+      // /ready red (main.ts): a projector that stopped reading says so instead of serving stale views.
+      if (!stopping) {
+        failed = err instanceof Error ? err : new Error(String(err))
+        logger.error({ err: describe(err) }, 'the projector stopped reading')
+      }
     }
   })()
 
@@ -123,6 +121,10 @@ export async function startProjector(deps: ProjectorDeps) {
   return {
     get checkpoint() {
       return checkpoint
+    },
+    /** Why the projector stopped reading the log, if it did (it applies nothing more until restarted). */
+    get failed() {
+      return failed
     },
     async stop() {
       stopping = true

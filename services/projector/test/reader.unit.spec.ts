@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readAhead, type ReadAhead, type SourceMessage } from '../src/reader.ts'
+import { nextBatch, readAhead, type ReadAhead, type SourceMessage } from '../src/reader.ts'
 import { readAheadInWorker } from '../src/reader-worker.ts'
 import { lifecycle } from './fixtures.ts'
 
@@ -74,5 +74,48 @@ describe.each([
     expect(await r.more(60)).toBe(false)
     expect(Date.now() - at).toBeGreaterThanOrEqual(50)
     expect(r.take(5).map((m) => m.seq)).toEqual([1, 2])
+  })
+})
+
+/** A live stream: a message every `everyMs`, each delivered while the stream says `pending` more wait. */
+function trickle(everyMs: number, pending: number): AsyncIterable<SourceMessage> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; ; i++) {
+        await new Promise((r) => setTimeout(r, everyMs))
+        yield { seq: i + 1, subject: `t.evt.acme.sweep.${JOB}`, info: { pending }, json: <T>() => JSON.parse(events[i % events.length]!) as T }
+      }
+    },
+  }
+}
+
+describe('nextBatch (the live projector\'s batches)', () => {
+  it('commits a batch LINGER after its first event under a steady trickle the stream keeps calling pending — not once 1,000 have come', async () => {
+    const r = readAhead(trickle(5, 3), { limit: 2000 })
+    try {
+      const started = performance.now()
+      const batch = await nextBatch(r, 1000, 100)
+      const took = performance.now() - started
+      // A batch of ~20 after ~105 ms; filling 1,000 at one per 5 ms would take 5 s.
+      expect(batch.length).toBeGreaterThan(0)
+      expect(batch.length).toBeLessThan(200)
+      expect(took).toBeLessThan(1000)
+      expect(batch.map((m) => m.seq)).toEqual(batch.map((_, i) => i + 1))
+    } finally {
+      await r.stop()
+    }
+  })
+
+  it('returns at once what is there when the stream holds nothing more, and a full batch without waiting', async () => {
+    // The last of the three says nothing is pending: no linger (a lone event is written at once).
+    const idle = readAhead(source(events.slice(0, 3), { end: true }), { limit: 100 })
+    const started = performance.now()
+    expect((await nextBatch(idle, 1000, 60_000)).map((m) => m.seq)).toEqual([1, 2, 3])
+    expect(performance.now() - started).toBeLessThan(30_000)
+    await idle.stop()
+    const busy = readAhead(source(events, { end: true }), { limit: 100 })
+    expect((await nextBatch(busy, 2, 60_000)).map((m) => m.seq)).toEqual([1, 2])
+    expect((await nextBatch(busy, 2, 60_000)).map((m) => m.seq)).toEqual([3, 4])
+    await busy.stop()
   })
 })
