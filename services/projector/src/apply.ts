@@ -83,7 +83,19 @@ export async function applyParsed(
       if (runOf.length === 0) continue
       const loaded: JsonRow[][] = []
       for (const s of p.load(runOf)) loaded.push((await run(c, s)).rows.map((r) => r.row))
-      for (const s of p.write(runOf, loaded)) await run(c, s)
+      // Queued on the connection now, awaited after `write`'s: Postgres runs them while `write` folds.
+      // (Settled from the start: a failure is handled — reported below — even while `write` runs.)
+      const early = Promise.allSettled((p.append?.(runOf, loaded) ?? []).map((s) => run(c, s)))
+      let failed: { err: unknown } | undefined
+      try {
+        for (const s of p.write(runOf, loaded)) await run(c, s)
+      } catch (err) {
+        failed = { err }
+      }
+      // The first failure is the cause: once one statement failed, Postgres refuses the rest of the transaction.
+      const appended = (await early).find((r) => r.status === 'rejected')
+      if (appended) throw appended.reason
+      if (failed) throw failed.err
     }
     pending = []
   }

@@ -30,12 +30,17 @@ class CopyIn {
     this.callback?.(err)
   }
 
+  // The data follows the statement at once, without waiting for the server's CopyInResponse: the
+  // server reads messages in order, so it finds the data there once it runs the COPY, and a COPY
+  // sent while the event loop is about to be busy (a batch being folded, apply.ts) is stored
+  // meanwhile instead of waiting for the loop to read that response. Had the COPY failed before
+  // taking its data, the server drops the CopyData and CopyDone it then reads, as the protocol says
+  // (and `send` stops at the error, before the client sends its next query).
   submit(con: CopyConnection) {
     con.query(this.text)
-  }
-  handleCopyInResponse(con: CopyConnection) {
     void this.send(con)
   }
+  handleCopyInResponse() {}
   // Each chunk is sent when the socket has room for it. Writing them all at once queued a whole
   // batch of buffers in the socket while Postgres worked through them; they outlived the young
   // generation and the rebuild's RSS grew to gigabytes. Stops early if the server reported an error

@@ -83,6 +83,12 @@ function prepare(e: SweepEvent, seq: number, out: Bytes): Prepared {
 const combinationKey = (fast: number, slow: number): number | string =>
   fast >= 0 && slow >= 0 && fast < 0x10_0000 && slow < 0x10_0000 && Number.isInteger(fast) && Number.isInteger(slow) ? fast * 0x10_0000 + slow : `${fast}:${slow}`
 
+/** The timeline row's fields of an event that came without what `prepare` makes of it. */
+function timelineOf(p: Positioned): Uint8Array {
+  timelineRows.encode(scratch, timelineRow(p))
+  return scratch.piece()
+}
+
 // Where `write` encodes what was not prepared (events that came without it) and the result rows'
 // leading columns: pieces that only live until the batch is written.
 const scratch = new Bytes()
@@ -130,29 +136,40 @@ export const jobsProjection: BatchProjection = {
     ]
   },
 
-  write(run, [loadedJobs = [], loadedAttempts = [], loadedWithResults = [], loadedHeld = []]) {
+  // Timeline rows need nothing folded: they go while the run is folded (`write`). A row above the
+  // highest sequence held is new and is COPied; one at or below it may exist (a range applied again)
+  // and goes through a staging table and INSERT … ON CONFLICT DO NOTHING.
+  append(run, [, , , loadedHeld = []]) {
+    const heldSeq = Number(loadedHeld[0]?.seq ?? 0)
+    const timeline = new CopyRows(TIMELINE_COLUMNS)
+    const timelineAgain = new CopyRows(TIMELINE_COLUMNS)
+    for (const p of run) {
+      const prepared = p.prepared?.jobs as Prepared | undefined
+      ;(p.seq > heldSeq ? timeline : timelineAgain).pushPieces(prepared?.timeline ?? timelineOf(p))
+    }
+    const out: Statement[] = []
+    if (timelineAgain.size > 0) out.push(...staged(timelineAgain, 'job_events', '(seq)'))
+    if (timeline.size > 0) out.push(timeline.copy('job_events'))
+    return out
+  },
+
+  write(run, [loadedJobs = [], loadedAttempts = [], loadedWithResults = []]) {
     const jobs = new Map(loadedJobs.map((r) => [r.id as string, r]))
     const hadResults = new Set(loadedWithResults.map((r) => r.job_id as string))
-    const heldSeq = Number(loadedHeld[0]?.seq ?? 0)
     const attempts = new Map(loadedAttempts.map((r) => [`${r.job_id as string}:${String(r.attempt)}`, r]))
     const changedJobs = new Set<string>()
     const changedAttempts = new Set<string>()
     const tenants = new Map<string, string>()
-    // Results and timeline rows are only ever inserted, so they go in by COPY: straight into the table
-    // when they cannot exist yet, through a staging table and INSERT … ON CONFLICT DO NOTHING when they
-    // might (a range applied again, a retried attempt recording the same combinations). A timeline
-    // row above the highest sequence held is new; a result row is new unless its job already has
-    // results (within the run the first row of a combination wins). Their COPY fields were encoded
-    // when the events were parsed (`prepare`).
+    // Result rows are only ever inserted, so they go in by COPY: straight into the table when they
+    // cannot exist yet, through a staging table and INSERT … ON CONFLICT DO NOTHING when they might (a
+    // range applied again, a retried attempt recording the same combinations). A result row is new
+    // unless its job already has results (within the run the first row of a combination wins). Their
+    // metric fields were encoded when the events were parsed (`prepare`).
     const copied = new CopyRows(RESULT_COLUMNS)
     const results = new CopyRows(RESULT_COLUMNS)
     const recorded = new Map<string, Set<number | string>>()
-    const timeline = new CopyRows(TIMELINE_COLUMNS)
-    const timelineAgain = new CopyRows(TIMELINE_COLUMNS)
     for (const p of run) {
       const { event: e, seq } = p
-      const prepared = (p.prepared?.jobs as Prepared | undefined) ?? prepare(e, seq, scratch)
-      ;(seq > heldSeq ? timeline : timelineAgain).pushPieces(prepared.timeline)
       const id = e.data.job_id
       const before = jobs.get(id)
       const job = evolveJob(before, e, seq)
@@ -173,6 +190,7 @@ export const jobsProjection: BatchProjection = {
       }
       // A combination keeps the first row recorded for it (a retried attempt computes the same).
       if (e.type === 'SweepResultsRecorded' && job) {
+        const prepared = (p.prepared?.jobs as Prepared | undefined) ?? prepare(e, seq, scratch)
         const again = hadResults.has(id)
         resultRows.encode(scratch, [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt])
         const head = scratch.piece()
@@ -209,8 +227,6 @@ export const jobsProjection: BatchProjection = {
     }
     if (results.size > 0) out.push(...staged(results, 'trading_sweep_results', '(job_id, fast_period, slow_period)'))
     if (copied.size > 0) out.push(copied.copy('trading_sweep_results'))
-    if (timelineAgain.size > 0) out.push(...staged(timelineAgain, 'job_events', '(seq)'))
-    if (timeline.size > 0) out.push(timeline.copy('job_events'))
     return out
   },
 }
