@@ -50,7 +50,7 @@ describe('parsing an event of the log', () => {
   })
 
   it('accepts and rejects exactly what parseEvent does at the bounds of each field', () => {
-    const [, dispatched, started] = events()
+    const [, dispatched, started, , completed] = events()
     const progressed = { ...dispatched!, id: 'p1', type: 'SweepProgressed', data: { job_id: dispatched!.data.job_id, attempt: 1, done: 3, total: 30 } }
     const variants: unknown[] = []
     const vary = (e: Record<string, unknown>, path: string[], values: unknown[]) => {
@@ -78,6 +78,12 @@ describe('parsing an event of the log', () => {
     vary(dispatched as unknown as Record<string, unknown>, ['data', 'deadline_at'], ['2026-01-01T00:00:00.000Z', 'soon', null])
     vary(started as unknown as Record<string, unknown>, ['data', 'executor_id'], ['', 'e'.repeat(201)])
     vary(progressed, ['data', 'done'], [0, -1, 1e300])
+    const best = (completed!.data as { best: Record<string, unknown> }).best
+    vary(completed as unknown as Record<string, unknown>, ['data', 'best'], [null, 'absent', { ...best, extra: 1 }, { ...best, score: '1' }, { ...best, profit_factor: null }, { ...best, profit_factor: 2 }])
+    vary(completed as unknown as Record<string, unknown>, ['data', 'best', 'rank_for_ticker'], [null, 0, 1, 1.5, 'absent'])
+    vary(completed as unknown as Record<string, unknown>, ['data', 'best', 'max_drawdown_duration'], [null, 3, ''])
+    vary(completed as unknown as Record<string, unknown>, ['data', 'results_uri'], [null, 'absent', 'u'.repeat(2001)])
+    vary(completed as unknown as Record<string, unknown>, ['data', 'duration_ms'], [0, -1, 0.5])
     expect(variants.length).toBeGreaterThan(100)
     for (const v of variants) {
       const expected = (() => {
