@@ -1,4 +1,4 @@
-import { quoteIdent, type PoolClient } from '@zixly/platform'
+import { quoteIdent, type Pool, type PoolClient } from '@zixly/platform'
 
 // A rebuild fills fresh tables from sequence 1. Profiling showed most of a batch's time in keeping
 // secondary indexes and foreign keys up to date row by row (a foreign key runs one lookup per inserted
@@ -46,15 +46,50 @@ export async function deferIndexes(c: PoolClient, schema: string, tables: readon
   for (const i of indexes.rows) await c.query(`DROP INDEX ${i.name}`)
 }
 
-/** Undoes `deferIndexes` in `schema`, if it was done: indexes, then foreign keys. */
-export async function restoreIndexes(c: PoolClient, schema: string): Promise<void> {
+/**
+ * Undoes `deferIndexes` in `schema`, if it was done: indexes, `parallel` at a time on connections of
+ * their own (an index build keeps one core busy, and nothing else runs meanwhile), then foreign keys
+ * one after another (each locks the table it references against the others). Each statement commits
+ * with the removal of its definition, so an interrupted restore goes on with what is left.
+ */
+export async function restoreIndexes(pool: Pool, schema: string, parallel = 2): Promise<void> {
   const s = quoteIdent(schema)
-  const exists = await c.query(`SELECT to_regclass($1) AS t`, [`${s}.${DEFERRED}`])
+  const exists = await pool.query(`SELECT to_regclass($1) AS t`, [`${s}.${DEFERRED}`])
   if ((exists.rows[0] as { t: string | null }).t === null) return
-  await c.query(`SET LOCAL search_path TO ${s}, public`)
-  // Index builds sort in memory when they can; the default 64 MB spills a table of millions of rows.
-  await c.query(`SET LOCAL maintenance_work_mem = '256MB'`)
-  const r = await c.query<{ ddl: string }>(`SELECT ddl FROM ${s}.${DEFERRED} ORDER BY ord`)
-  for (const { ddl } of r.rows) await c.query(ddl)
-  await c.query(`DROP TABLE ${s}.${DEFERRED}`)
+  const r = await pool.query<{ ord: number; ddl: string }>(`SELECT ord, ddl FROM ${s}.${DEFERRED} ORDER BY ord`)
+  const restore = async (d: { ord: number; ddl: string }) => {
+    const c = await pool.connect()
+    try {
+      await c.query('BEGIN')
+      await c.query(`SET LOCAL search_path TO ${s}, public`)
+      // Index builds sort in memory when they can; the default 64 MB spills a table of millions of rows.
+      await c.query(`SET LOCAL maintenance_work_mem = '256MB'`)
+      await c.query(d.ddl)
+      await c.query(`DELETE FROM ${s}.${DEFERRED} WHERE ord = $1`, [d.ord])
+      await c.query('COMMIT')
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      c.release()
+    }
+  }
+  const indexes = r.rows.filter((d) => d.ddl.startsWith('CREATE '))
+  // Once one fails the others finish the statement they are running and take no other: what is left
+  // stays for the next restore, and nothing runs on after this one has reported.
+  let next = 0
+  let failed = false
+  const workers = await Promise.allSettled(
+    Array.from({ length: Math.min(parallel, indexes.length) }, async () => {
+      while (!failed && next < indexes.length)
+        await restore(indexes[next++]!).catch((err: unknown) => {
+          failed = true
+          throw err
+        })
+    }),
+  )
+  const failure = workers.find((w) => w.status === 'rejected')
+  if (failure) throw failure.reason
+  for (const d of r.rows.filter((x) => !x.ddl.startsWith('CREATE '))) await restore(d)
+  await pool.query(`DROP TABLE ${s}.${DEFERRED}`)
 }

@@ -165,7 +165,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
       target = now
     }
     const indexesAt = performance.now()
-    await inSchema(o.pool, next, (c) => restoreIndexes(c, next))
+    await restoreIndexes(o.pool, next)
     phases.indexes = performance.now() - indexesAt
     await o.beforeSwap?.()
     o.onProgress?.({ phase: 'swap', done: checkpoint - from, total: target - from })
