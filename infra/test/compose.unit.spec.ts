@@ -12,6 +12,7 @@ import {
   type Service,
 } from './support/compose.ts'
 import { ROOT, run, which } from './support/tools.ts'
+import { SERVICE_NODE_OPTIONS } from '../../scripts/build-services.mjs'
 
 const base = loadCompose('docker-compose.yml')
 const ci = loadCompose('docker-compose.ci.yml')
@@ -129,6 +130,11 @@ describe('docker-compose.yml: the whole stack', () => {
       expect(portVars.length, `${name} port variable`).toBeGreaterThan(0)
       for (const p of portVars) expect(p, name).toBe(PORTS[name])
     }
+  })
+
+  it('runs each app service with the V8 options npm start gives it, and no others', () => {
+    for (const name of APP_SERVICES)
+      expect(base.services[name]!.environment!.NODE_OPTIONS, name).toBe(SERVICE_NODE_OPTIONS[name])
   })
 
   it('publishes ingest on 3000, web on 3001, Grafana on 3002 and the trading API on 8000, on loopback by default', () => {
