@@ -110,11 +110,11 @@ const CURRENT = new Map<unknown, EventSchema>(LogEvent.options.map((o) => [o.sha
 
 // The current versions whose schemas compile to plain checks (plain-parse.ts): the log's frequent
 // events (progress, dispatch, start, result chunks) do; those that do not go through zod.
-const PLAIN = new Map(
+const PLAIN = new Map<unknown, (v: unknown) => LogEvent | undefined>(
   LogEvent.options.flatMap((o) => {
     const own = o.shape.type.value === 'SweepResultsRecorded' ? { rows: (v: unknown) => (resultRowsValid(v) ? v : REJECTED) } : {}
     const check = compileEvent(o, own)
-    return check ? [[o.shape.type.value as unknown, check] as const] : []
+    return check ? [[o.shape.type.value, check] as const] : []
   }),
 )
 
@@ -136,6 +136,6 @@ function parseCurrent(data: unknown): LogEvent | undefined {
   const schema = CURRENT.get(d.type)
   if (schema === undefined || d.version !== schema.shape.version.value) return undefined
   const r = schema.safeParse(data)
-  return r.success ? (r.data as LogEvent) : undefined
+  return r.success ? r.data : undefined
 }
 

@@ -56,7 +56,7 @@ describe('parsing an event of the log', () => {
     const vary = (e: Record<string, unknown>, path: string[], values: unknown[]) => {
       for (const v of values) {
         const copy = structuredClone(e)
-        let at = copy as Record<string, unknown>
+        let at = copy
         for (const k of path.slice(0, -1)) at = at[k] as Record<string, unknown>
         if (v === 'absent') delete at[path.at(-1)!]
         else at[path.at(-1)!] = v
