@@ -1,4 +1,4 @@
-import { LogEvent, parseEvent, RESULT_FIELDS, SweepResultsRecorded, type SweepResultRow } from '@zixly/contracts'
+import { LogEvent, parseEvent, RESULT_FIELDS, type SweepResultRow } from '@zixly/contracts'
 import { describe } from '@zixly/platform/errors'
 import type { Logger } from '@zixly/platform'
 import { compileEvent, REJECTED } from './plain-parse.ts'
@@ -53,7 +53,7 @@ export function parseMessage(m: LogMessage, logger?: Pick<Logger, 'warn'>, out: 
 
 /** `parseEvent`, by the shortest way that gives the same event (or throws the same error). */
 export function parseData(data: unknown): LogEvent {
-  return parsePlain(data) ?? parseFast(data) ?? parseCurrent(data) ?? parseEvent(data)
+  return parsePlain(data) ?? parseCurrent(data) ?? parseEvent(data)
 }
 
 const INT_FIELDS = new Set(['fast_period', 'slow_period', 'total_trades', 'total_closed_trades'])
@@ -64,9 +64,6 @@ const RESULT_FIELD_CHECKS = RESULT_FIELDS.map((f) => ({
   text: TEXT_FIELDS.has(f),
   nullable: f === 'profit_factor' || f === 'rank_for_ticker',
 }))
-
-// The current version: an older one would be upcast, rows included, so it takes the full path.
-const RESULTS_VERSION: number = SweepResultsRecorded.shape.version.value
 
 /** `SweepResultRow.parse` for rows that pass it, as plain checks; false for anything it might reject. */
 function resultRowsValid(rows: unknown): rows is SweepResultRow[] {
@@ -85,23 +82,6 @@ function resultRowsValid(rows: unknown): rows is SweepResultRow[] {
   return true
 }
 
-/**
- * Result chunks are most of the log's bytes, and their rows most of zod's work. A current-version
- * SweepResultsRecorded whose rows pass the same checks as `SweepResultRow`, written out, is parsed
- * with zod without its rows, which are then put back as they are (only the result fields are ever
- * read). Anything else, or any doubt, goes through `parseEvent` in full. Same results, same errors.
- */
-function parseFast(data: unknown): LogEvent | undefined {
-  if (typeof data !== 'object' || data === null) return undefined
-  const d = data as { type?: unknown; version?: unknown; data?: unknown }
-  if (d.type !== 'SweepResultsRecorded' || d.version !== RESULTS_VERSION || typeof d.data !== 'object' || d.data === null) return undefined
-  const rows = (d.data as { rows?: unknown }).rows
-  if (!resultRowsValid(rows)) return undefined
-  const e = parseCurrent({ ...d, data: { ...d.data, rows: [] } })
-  if (e?.type !== 'SweepResultsRecorded' || e.version !== RESULTS_VERSION) return undefined
-  return { ...e, data: { ...e.data, rows } }
-}
-
 type EventSchema = (typeof LogEvent.options)[number]
 // Each event type's current version, by type. `parseEvent` checks the envelope (RawEnvelope), then
 // upcasts an older version, then checks the whole event again against the union of current ones:
@@ -109,7 +89,9 @@ type EventSchema = (typeof LogEvent.options)[number]
 const CURRENT = new Map<unknown, EventSchema>(LogEvent.options.map((o) => [o.shape.type.value, o]))
 
 // The current versions whose schemas compile to plain checks (plain-parse.ts): the log's frequent
-// events (progress, dispatch, start, result chunks) do; those that do not go through zod.
+// events (progress, dispatch, start, result chunks) do; those that do not go through zod. Result
+// chunks are most of the log's bytes and their rows most of zod's work: their rows are checked by
+// `resultRowsValid` and kept as they are (only the result fields are ever read).
 const PLAIN = new Map<unknown, (v: unknown) => LogEvent | undefined>(
   LogEvent.options.flatMap((o) => {
     const own = o.shape.type.value === 'SweepResultsRecorded' ? { rows: (v: unknown) => (resultRowsValid(v) ? v : REJECTED) } : {}
