@@ -29,10 +29,10 @@ export const bundlePath = (service) => join(BUILD_DIR, service, 'main.mjs')
  */
 export const SERVICE_NODE_OPTIONS = { ingest: '--max-semi-space-size=4' }
 
-/** NODE_OPTIONS for `service`: the caller's (inherited) followed by the service's own. */
-export function nodeOptionsFor(service, inherited) {
+/** The environment `service` runs with on top of its caller's: NODE_OPTIONS, the caller's followed by the service's own (none when it has none). */
+export function nodeOptionsEnv(service, inherited) {
   const own = SERVICE_NODE_OPTIONS[service]
-  return [inherited, own].filter(Boolean).join(' ') || undefined
+  return own ? { NODE_OPTIONS: [inherited, own].filter(Boolean).join(' ') } : {}
 }
 
 /** esbuild is a dependency of @zixly/engine (it bundles the engine's worker), not of the root. */

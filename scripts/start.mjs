@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildServices, nodeOptionsFor } from './build-services.mjs'
+import { buildServices, nodeOptionsEnv } from './build-services.mjs'
 import { ensureDeps } from './ensure-deps.mjs'
 import { answers, ensureInfrastructure } from './infra.mjs'
 
@@ -70,10 +70,9 @@ function startService(s) {
       : bundles[s.name]
         ? [process.execPath, [bundles[s.name]]]
         : [process.execPath, ['--import', 'tsx', 'src/main.ts']]
-  const nodeOptions = nodeOptionsFor(s.name, env.NODE_OPTIONS)
   const child = spawn(cmd, args, {
     cwd: join(root, s.dir),
-    env: { ...env, ...s.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+    env: { ...env, ...s.env, ...nodeOptionsEnv(s.name, env.NODE_OPTIONS) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   })

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { bundleEntry, nodeOptionsFor } from '../../scripts/build-services.mjs'
+import { bundleEntry, nodeOptionsEnv } from '../../scripts/build-services.mjs'
 import { onInterrupt } from './cleanup.ts'
 import { ROOT } from './output.ts'
 import { freePort } from '../../test/support/net.ts'
@@ -94,12 +94,6 @@ export async function startChild(
   }
 }
 
-/** The NODE_OPTIONS `npm start` gives a service (scripts/build-services.mjs), if any. */
-function nodeOptionsEnv(name: string): Record<string, string> {
-  const o = nodeOptionsFor(name, process.env.NODE_OPTIONS)
-  return o ? { NODE_OPTIONS: o } : {}
-}
-
 /** The backend services in `npm start` order (the web dashboard and the bundled Trading API are not on the job path). */
 export const PIPELINE_SERVICES = ['projector', 'orchestrator', 'executor', 'notifier', 'ingest'] as const
 
@@ -132,7 +126,7 @@ export async function startStack(worldEnv: Record<string, string>, env: Record<s
         await startChild(name, {
           cwd: join(ROOT, 'services', name),
           entry: 'src/main.ts',
-          env: { ...common, PORT: name === 'ingest' ? String(port) : '0', ...nodeOptionsEnv(name) },
+          env: { ...common, PORT: name === 'ingest' ? String(port) : '0', ...nodeOptionsEnv(name, process.env.NODE_OPTIONS) },
           readyText: `"msg":"${name} ready"`,
         }),
       )
