@@ -375,6 +375,39 @@ export async function readSubject(
 /** The messages of `orderedMessages`, and how to stop them (the iteration ends at the next message the reader asks for). */
 export interface PacedMessages extends AsyncIterable<JsMsg> {
   close(): Promise<void>
+  /**
+   * Set while reading fails: since when (ms since the epoch, the first failure since the last read
+   * that went through) and the latest error. Cleared by the next message read or pull ended normally.
+   */
+  readonly failing: ReadFailing | undefined
+}
+
+/** Since when reading a stream has been failing, and why (the latest error). */
+export interface ReadFailing {
+  readonly since: number
+  readonly error: unknown
+}
+
+/** A reader has failed to read its stream for longer than it may: its service cannot be ready. */
+export class ReadFailingError extends Error {
+  readonly code = 'READ_FAILING'
+  constructor(stream: string, failing: ReadFailing, now: number) {
+    super(`reading ${stream} has failed for ${Math.round((now - failing.since) / 1000)} s: ${failing.error instanceof Error ? failing.error.message : String(failing.error)}`)
+    this.name = 'ReadFailingError'
+  }
+}
+
+/**
+ * A readiness check for a paced reader: fails once reading has failed for `graceMs` without a read
+ * going through (a retry that works within the grace — a lost message read again, a server restart —
+ * leaves the service ready). A reader whose consumer cannot be made at all, say because its stream is
+ * gone, would otherwise retry for ever behind a green /ready.
+ */
+export function readCheck(messages: Pick<PacedMessages, 'failing'>, stream: string, graceMs = 10_000, now: () => number = Date.now): () => Promise<void> {
+  return async () => {
+    const f = messages.failing
+    if (f && now() - f.since >= graceMs) throw new ReadFailingError(stream, f, now())
+  }
 }
 
 /** Messages of one consumer skipped a delivery (one was lost on the way): read again from the last one seen. */
@@ -411,6 +444,7 @@ export function orderedMessages(
   let current: { close(): Promise<void | Error> } | undefined
   let wakeUp: (() => void) | undefined
   let next = Math.max(1, o.startSeq)
+  let failing: ReadFailing | undefined
   async function* messages(): AsyncGenerator<JsMsg> {
     const jsm = await nc.jetstreamManager()
     const js = nc.jetstream()
@@ -440,6 +474,7 @@ export function orderedMessages(
             delivered = d
             next = m.seq + 1
             got++
+            failing = undefined
             yield m
           }
           // A pull that ended short is where a loss at the tail would hide, as no later message shows
@@ -454,10 +489,12 @@ export function orderedMessages(
             const sent = (await consumer.info()).delivered.consumer_seq
             if (sent > delivered) throw new DeliveryGapError(delivered, sent)
           }
+          failing = undefined
           delay = 250
         }
       } catch (err) {
         if (closed) break
+        failing = { since: failing?.since ?? Date.now(), error: err }
         o.onError?.(err)
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay)
@@ -475,6 +512,9 @@ export function orderedMessages(
   const iterable = messages()
   return {
     [Symbol.asyncIterator]: () => iterable,
+    get failing() {
+      return failing
+    },
     // Does not wait for the open fetch to end: it ends only once its reader has taken the message it
     // is holding, and a reader that stops on close would wait for it forever.
     async close() {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, isolatedEnv, type TestEnv } from '../../../test/support/env.ts'
-import { orderedMessages } from '../src/nats.ts'
+import { orderedMessages, readCheck } from '../src/nats.ts'
 
 // orderedMessages reads a stream in order with bounded read-ahead: a slow reader must not have the
 // backlog delivered into its memory (nats.js's ordered consume() did), and nothing may be skipped.
@@ -89,5 +89,35 @@ describe('orderedMessages', () => {
     expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => last + 1 + i))
     await msgs.close()
     await it.return?.()
+  })
+
+  it('says reading is failing, since its first failure, while its stream is missing, and clears once a message is read', { timeout: 20_000 }, async () => {
+    const jsm = await env.nc.jetstreamManager()
+    const stream = `${env.names.eventsStream}_LATE`
+    const subject = `late_${env.namespace}.x`
+    const seen: Array<number | undefined> = []
+    const msgs = orderedMessages(env.nc, { stream, filterSubject: subject, startSeq: 1, batch: 10, onError: () => seen.push(msgs.failing?.since) })
+    const it = msgs[Symbol.asyncIterator]()
+    const first = it.next()
+    try {
+      expect(msgs.failing).toBeUndefined()
+      await eventually(async () => (seen.length >= 2 ? true : undefined), 10_000)
+      // Retried (250 ms, then 500 ms), and still dated from the first failure.
+      expect(seen[0]).toBeTypeOf('number')
+      expect(seen[1]).toBe(seen[0])
+      expect(String(msgs.failing?.error)).toMatch(/stream not found/i)
+      await expect(readCheck(msgs, stream, 0)()).rejects.toMatchObject({ code: 'READ_FAILING', message: expect.stringContaining(stream) })
+      await expect(readCheck(msgs, stream, 60_000)()).resolves.toBeUndefined()
+
+      await jsm.streams.add({ name: stream, subjects: [subject] })
+      await env.nc.jetstream().publish(subject, JSON.stringify({ late: true }))
+      expect((await first).value?.seq).toBe(1)
+      expect(msgs.failing).toBeUndefined()
+      await expect(readCheck(msgs, stream, 0)()).resolves.toBeUndefined()
+    } finally {
+      await msgs.close()
+      await it.return?.()
+      await jsm.streams.delete(stream).catch(() => false)
+    }
   })
 })

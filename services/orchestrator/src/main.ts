@@ -57,11 +57,16 @@ runMain('orchestrator', async () => {
   await ensureJetStream(nc, n)
   const kv = await nc.jetstream().views.kv(n.kvBucket, { history: 1 })
   const metrics = createMetrics('orchestrator')
+  // The active orchestrator's reading of the log (a standby reads nothing, and is ready as such).
+  let active: { ready(): Promise<void> } | undefined
   const health = await startHealthServer({
     port: config.ORCHESTRATOR_PORT,
     host: config.HOST,
     registry: metrics.registry,
-    checks: [{ name: 'nats', check: () => nc.flush() }],
+    checks: [
+      { name: 'nats', check: () => nc.flush() },
+      { name: 'reader', check: async () => active?.ready() },
+    ],
   })
   logger.info({ port: health.port, id: config.ORCHESTRATOR_ID }, 'orchestrator ready')
 
@@ -102,7 +107,9 @@ runMain('orchestrator', async () => {
             },
           },
         })
+        active = orchestrator
         await Promise.race([lease.lost, stopped])
+        active = undefined
         await orchestrator.stop()
       } catch (err) {
         logger.error({ err: describe(err) }, 'orchestrator failed; handing the lease back')

@@ -6,6 +6,7 @@ import {
   DISPATCH_SEQ_HEADER,
   inSpan,
   orderedMessages,
+  readCheck,
   traceparentOf,
   type Logger,
   type Metrics,
@@ -31,6 +32,8 @@ export interface OrchestratorDeps {
   now?: () => Date
   /** How often the checkpoint is saved (decisions are idempotent, so a lost save only repeats work). */
   checkpointEveryMs?: number
+  /** How long reading the log may fail before `ready` rejects (ms; default 10 s). */
+  readGraceMs?: number
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -222,6 +225,8 @@ export async function startOrchestrator(deps: OrchestratorDeps) {
 
   return {
     world,
+    /** Rejects once reading the log has failed for longer than `readGraceMs` (the stream gone, say): decisions stop meanwhile. */
+    ready: readCheck(messages, names.eventsStream, deps.readGraceMs),
     get checkpoint() {
       return checkpoint
     },

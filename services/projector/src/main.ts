@@ -41,12 +41,7 @@ runMain('projector', async () => {
     checks: [
       { name: 'nats', check: () => nc.flush() },
       { name: 'postgres', check: () => pool.query('SELECT 1') },
-      {
-        name: 'reader',
-        check: async () => {
-          if (projector.failed) throw projector.failed
-        },
-      },
+      { name: 'reader', check: () => projector.ready() },
     ],
   })
   logger.info({ port: health.port, checkpoint: projector.checkpoint }, 'projector ready')

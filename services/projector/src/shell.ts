@@ -1,5 +1,5 @@
 import type { Names } from '@zixly/contracts'
-import { describe, inTransaction, orderedMessages, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
+import { describe, inTransaction, orderedMessages, readCheck, type Logger, type Metrics, type NatsConnection, type Pool } from '@zixly/platform'
 import { applyParsed, lockReadModels } from './apply.ts'
 import { projections } from './projections/index.ts'
 import { nextBatch, readAhead, type ReadMessage } from './reader.ts'
@@ -17,6 +17,8 @@ export interface ProjectorDeps {
   batchSize?: number
   /** How often the lag gauge is refreshed from the stream while idle (ms). */
   lagIntervalMs?: number
+  /** How long reading the log may fail before the projector says it is not ready (ms; default 10 s). */
+  readGraceMs?: number
   /** Called after each committed batch (tests wait on it). */
   onCommit?: (checkpoint: number) => void
 }
@@ -63,6 +65,7 @@ export async function startProjector(deps: ProjectorDeps) {
     onError: (err) => logger.warn({ err: describe(err) }, 'reading the log failed; reading again from the last event read'),
   })
   const reader = readAhead(messages, { limit: Math.max(maxBatch * 2, 100), logger })
+  const reading = readCheck(messages, names.eventsStream, deps.readGraceMs)
   let failed: Error | undefined
   const loop = (async () => {
     try {
@@ -125,6 +128,15 @@ export async function startProjector(deps: ProjectorDeps) {
     /** Why the projector stopped reading the log, if it did (it applies nothing more until restarted). */
     get failed() {
       return failed
+    },
+    /**
+     * The reading loop's readiness: rejects when it stopped (`failed`), or when reading the log has
+     * failed for longer than `readGraceMs` (the stream gone, NATS refusing the consumer: the projector
+     * retries, and serves views that grow stale meanwhile).
+     */
+    async ready(): Promise<void> {
+      if (failed) throw failed
+      await reading()
     },
     async stop() {
       stopping = true
