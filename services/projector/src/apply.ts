@@ -83,19 +83,24 @@ export async function applyParsed(
       if (runOf.length === 0) continue
       const loaded: JsonRow[][] = []
       for (const s of p.load(runOf)) loaded.push((await run(c, s)).rows.map((r) => r.row))
-      // Queued on the connection now, awaited after `write`'s: Postgres runs them while `write` folds.
-      // (Settled from the start: a failure is handled — reported below — even while `write` runs.)
-      const early = Promise.allSettled((p.append?.(runOf, loaded) ?? []).map((s) => run(c, s)))
-      let failed: { err: unknown } | undefined
+      // The appends go first, the first of them sent at once: Postgres stores them while `write` folds
+      // the run (synchronously), then `write`'s statements follow. One statement at a time on the
+      // connection: node-postgres 8 queues a query sent while another runs, but warns that the queue
+      // goes in version 9.
+      const appends = p.append?.(runOf, loaded) ?? []
+      const early = (async () => {
+        for (const s of appends) await run(c, s)
+      })()
+      let writes: Statement[] = []
+      let folding: { err: unknown } | undefined
       try {
-        for (const s of p.write(runOf, loaded)) await run(c, s)
+        writes = p.write(runOf, loaded)
       } catch (err) {
-        failed = { err }
+        folding = { err }
       }
-      // The first failure is the cause: once one statement failed, Postgres refuses the rest of the transaction.
-      const appended = (await early).find((r) => r.status === 'rejected')
-      if (appended) throw appended.reason
-      if (failed) throw failed.err
+      await early
+      if (folding) throw folding.err
+      for (const s of writes) await run(c, s)
     }
     pending = []
   }

@@ -66,9 +66,9 @@ export interface BatchProjection {
   readonly load: (run: readonly Positioned[]) => Statement[]
   /**
    * Optional: statements that depend on no row the run folds (rows only ever appended, whose fields
-   * were prepared), given what `load` read. The shell sends them before calling `write` and does not
-   * wait for them until `write`'s own have run, so Postgres stores them while `write` folds the run.
-   * They must not depend on `write`'s statements, nor these on them.
+   * were prepared), given what `load` read. The shell sends the first of them before calling `write`,
+   * so Postgres stores them while `write` folds the run, and sends `write`'s statements after them.
+   * They must not depend on `write`'s statements.
    */
   readonly append?: (run: readonly Positioned[], loaded: ReadonlyArray<readonly JsonRow[]>) => Statement[]
   readonly write: (run: readonly Positioned[], loaded: ReadonlyArray<readonly JsonRow[]>) => Statement[]

@@ -57,12 +57,9 @@ export async function jobDetail(db: Queryable, tenantId: string, jobId: string):
   )
   if (r.rows.length === 0) return null
   const job = JobRow.parse(r.rows[0])
-  const [attempts, top] = await Promise.all([
-    db.query(`SELECT * FROM job_attempts WHERE job_id = $1 ORDER BY attempt`, [jobId]),
-    db.query(`SELECT ${RESULT_SELECT} FROM trading_sweep_results WHERE job_id = $1 ORDER BY score DESC, fast_period, slow_period LIMIT 10`, [
-      jobId,
-    ]),
-  ])
+  // One after another: `db` may be a single connection (the ingest's, set to the tenant).
+  const attempts = await db.query(`SELECT * FROM job_attempts WHERE job_id = $1 ORDER BY attempt`, [jobId])
+  const top = await db.query(`SELECT ${RESULT_SELECT} FROM trading_sweep_results WHERE job_id = $1 ORDER BY score DESC, fast_period, slow_period LIMIT 10`, [jobId])
   const firstStart = attempts.rows.map((a) => AttemptRow.parse(a).started_at).find((d) => d !== null) ?? job.started_at
   return {
     job_id: job.id,

@@ -22,35 +22,35 @@ const round = (v: number | null) => (v === null ? null : Math.round(v))
  */
 export async function tenantStats(db: Queryable, tenantId: string, now: Date = new Date()): Promise<TenantStats> {
   const at = now.toISOString()
-  const [counts, windows, minutes] = await Promise.all([
-    db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM pipeline_jobs WHERE tenant_id = $1 GROUP BY status`, [tenantId]),
-    db.query(
-      `SELECT w.label,
-         count(j.id) AS finished,
-         count(j.id) FILTER (WHERE j.status = 'COMPLETED') AS completed,
-         count(j.id) FILTER (WHERE j.status = 'FAILED') AS failed,
-         count(j.id) FILTER (WHERE j.status = 'CANCELLED') AS cancelled,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.completed_at - j.created_at) * 1000)
-           FILTER (WHERE j.status IN ('COMPLETED', 'FAILED')) AS p50,
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM j.completed_at - j.created_at) * 1000)
-           FILTER (WHERE j.status IN ('COMPLETED', 'FAILED')) AS p95
-       FROM (VALUES ('1h', interval '1 hour'), ('24h', interval '24 hours'), ('7d', interval '7 days')) AS w(label, span)
-       LEFT JOIN pipeline_jobs j ON j.tenant_id = $1 AND j.completed_at > $2::timestamptz - w.span AND j.completed_at <= $2::timestamptz
-       GROUP BY w.label`,
-      [tenantId, at],
-    ),
-    db.query(
-      `SELECT m.minute,
-         count(j.id) AS finished,
-         count(j.id) FILTER (WHERE j.status = 'COMPLETED') AS completed,
-         count(j.id) FILTER (WHERE j.status = 'FAILED') AS failed
-       FROM generate_series(date_trunc('minute', $2::timestamptz) - interval '59 minutes', date_trunc('minute', $2::timestamptz), interval '1 minute') AS m(minute)
-       LEFT JOIN pipeline_jobs j ON j.tenant_id = $1 AND j.completed_at >= m.minute AND j.completed_at < m.minute + interval '1 minute'
-         AND j.completed_at <= $2::timestamptz
-       GROUP BY m.minute ORDER BY m.minute`,
-      [tenantId, at],
-    ),
-  ])
+  // One after another: `db` may be a single connection (the ingest's, set to the tenant), which takes
+  // one query at a time.
+  const counts = await db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM pipeline_jobs WHERE tenant_id = $1 GROUP BY status`, [tenantId])
+  const windows = await db.query(
+    `SELECT w.label,
+       count(j.id) AS finished,
+       count(j.id) FILTER (WHERE j.status = 'COMPLETED') AS completed,
+       count(j.id) FILTER (WHERE j.status = 'FAILED') AS failed,
+       count(j.id) FILTER (WHERE j.status = 'CANCELLED') AS cancelled,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.completed_at - j.created_at) * 1000)
+         FILTER (WHERE j.status IN ('COMPLETED', 'FAILED')) AS p50,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM j.completed_at - j.created_at) * 1000)
+         FILTER (WHERE j.status IN ('COMPLETED', 'FAILED')) AS p95
+     FROM (VALUES ('1h', interval '1 hour'), ('24h', interval '24 hours'), ('7d', interval '7 days')) AS w(label, span)
+     LEFT JOIN pipeline_jobs j ON j.tenant_id = $1 AND j.completed_at > $2::timestamptz - w.span AND j.completed_at <= $2::timestamptz
+     GROUP BY w.label`,
+    [tenantId, at],
+  )
+  const minutes = await db.query(
+    `SELECT m.minute,
+       count(j.id) AS finished,
+       count(j.id) FILTER (WHERE j.status = 'COMPLETED') AS completed,
+       count(j.id) FILTER (WHERE j.status = 'FAILED') AS failed
+     FROM generate_series(date_trunc('minute', $2::timestamptz) - interval '59 minutes', date_trunc('minute', $2::timestamptz), interval '1 minute') AS m(minute)
+     LEFT JOIN pipeline_jobs j ON j.tenant_id = $1 AND j.completed_at >= m.minute AND j.completed_at < m.minute + interval '1 minute'
+       AND j.completed_at <= $2::timestamptz
+     GROUP BY m.minute ORDER BY m.minute`,
+    [tenantId, at],
+  )
   const c = statusCounts(counts.rows)
   const byLabel = new Map(windows.rows.map((raw) => {
     const w = WindowRow.parse(raw)
