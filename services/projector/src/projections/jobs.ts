@@ -1,4 +1,4 @@
-import { RESULT_FIELDS, type SweepEvent } from '@zixly/contracts'
+import { RESULT_FIELDS, type SweepEvent, type SweepResultRow } from '@zixly/contracts'
 import { ATTEMPT_COLUMNS, evolveAttempt, evolveJob, JOB_COLUMNS } from './job-rows.ts'
 import { Bytes, CopyRows } from './copy-rows.ts'
 import { ColumnRows, updateOnConflict, type ColumnTypes } from './sql.ts'
@@ -68,15 +68,19 @@ interface Prepared {
 function prepare(e: SweepEvent, seq: number, out: Bytes): Prepared {
   timelineRows.encode(out, timelineRow({ event: e, seq }))
   const timeline = out.piece()
-  if (e.type !== 'SweepResultsRecorded') return { timeline }
+  return e.type === 'SweepResultsRecorded' ? { timeline, ...resultPieces(e.data.rows, out) } : { timeline }
+}
+
+/** A result chunk's rows as `Prepared` keeps them: their metric fields in one piece, and per row its periods and end. */
+function resultPieces(results: readonly SweepResultRow[], out: Bytes): Required<Pick<Prepared, 'metrics' | 'rows'>> {
   const values = new Array<unknown>(RESULT_FIELDS.length)
   const rows: number[] = []
-  for (const r of e.data.rows) {
+  for (const r of results) {
     for (let i = 0; i < RESULT_FIELDS.length; i++) values[i] = r[RESULT_FIELDS[i]!]
     resultRows.encode(out, values, LEAD)
     rows.push(r.fast_period, r.slow_period, out.length)
   }
-  return { timeline, metrics: out.piece(), rows }
+  return { metrics: out.piece(), rows }
 }
 
 /** A combination's key among a job's: a number when both periods are small whole numbers (always, in practice), else a string. */
@@ -190,7 +194,8 @@ export const jobsProjection: BatchProjection = {
       }
       // A combination keeps the first row recorded for it (a retried attempt computes the same).
       if (e.type === 'SweepResultsRecorded' && job) {
-        const prepared = (p.prepared?.jobs as Prepared | undefined) ?? prepare(e, seq, scratch)
+        // (An event that came without `prepare`'s pieces: its timeline row is `append`'s to encode.)
+        const prepared = (p.prepared?.jobs as Prepared | undefined) ?? resultPieces(e.data.rows, scratch)
         const again = hadResults.has(id)
         resultRows.encode(scratch, [id, job.tenant_id, job.ticker, job.strategy_type, e.data.attempt])
         const head = scratch.piece()
