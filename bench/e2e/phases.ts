@@ -91,8 +91,8 @@ export async function paced(
   ratePerS: number,
   opts: { pollMs?: number; timeoutMs?: number } = {},
 ): Promise<Paced> {
-  const acceptedAt = new Map<string, number>()
-  const acceptedWall = new Map<string, number>()
+  /** Jobs accepted and not yet seen done: when their 202 came (monotonic, and wall-clock for the report). */
+  const acceptedAt = new Map<string, { at: number; wall: number }>()
   const latencies: number[] = []
   let slowest: Paced['slowest'] = []
   let postError: unknown
@@ -105,10 +105,7 @@ export async function paced(
       if (wait > 1) await sleep(wait)
       sends.push(
         target.submit(bodies[i]).then(
-          (id) => {
-            acceptedAt.set(id, performance.now())
-            acceptedWall.set(id, Date.now())
-          },
+          (id) => void acceptedAt.set(id, { at: performance.now(), wall: Date.now() }),
           (err: unknown) => void (postError = err),
         ),
       )
@@ -127,11 +124,12 @@ export async function paced(
     const seen = performance.now()
     const seenWall = Date.now()
     for (const id of done) {
-      const ms = seen - acceptedAt.get(id)!
+      const accepted = acceptedAt.get(id)!
+      const ms = seen - accepted.at
       latencies.push(ms)
       acceptedAt.delete(id)
       if (slowest.length < 5 || ms > slowest.at(-1)!.ms)
-        slowest = [...slowest, { id, accepted_at: acceptedWall.get(id)!, seen_at: seenWall, ms }].sort((a, b) => b.ms - a.ms).slice(0, 5)
+        slowest = [...slowest, { id, accepted_at: accepted.wall, seen_at: seenWall, ms }].sort((a, b) => b.ms - a.ms).slice(0, 5)
     }
   }
   await scheduler
